@@ -1,0 +1,15 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './backoff.js';
+export * from './atomic-file.js';
+export * from './versions.js';
+export * from './tree.js';
+export * from './state.js';
+export * from './metrics.js';
+export * from './server.js';
+export * from './shutdown.js';
+export * from './source.js';
+export * from './watch.js';
+export { z } from 'zod';
+export * from './component.js';

@@ -1,0 +1,164 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readlink, rename, rm, stat, symlink, lstat, utimes } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fsyncDir, writeFileSynced } from './atomic-file.js';
+import { PipelineError } from './errors.js';
+
+/** One file of a version: a path relative to the version root, and its bytes. */
+export interface VersionFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/** Where a stage publishes: `<root>/current` -> `releases/<id>/` (ARCHITECTURE.md, principle 2). */
+export interface VersionStore {
+  root: string;
+  /** Versions kept besides `current` (default 5). */
+  keep?: number;
+  /** A version younger than this is never pruned: a reader may still be inside it. */
+  pruneGraceMs?: number;
+}
+
+export interface PublishResult {
+  id: string;
+  dir: string;
+  /** False when `current` already named this content: nothing was written. */
+  changed: boolean;
+}
+
+/** Content id: sha256 over sorted paths and bytes. Equal trees get equal ids on every node. */
+export function versionId(files: readonly VersionFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(file.path).update('\0').update(String(file.data.byteLength)).update('\0').update(file.data);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Rejects a relative path that is absolute, empty, or climbs out with `..`. */
+export function assertSafeRelativePath(path: string): void {
+  const parts = path.split('/');
+  if (
+    path.length === 0 ||
+    path.startsWith('/') ||
+    parts.some((p) => p === '..' || p === '.' || p === '') ||
+    /[\x00-\x1f\x7f\\]/.test(path)
+  ) {
+    throw new PipelineError('UNSAFE_PATH', `refusing path "${path}": it must stay inside the version directory`, {
+      context: { path },
+    });
+  }
+}
+
+/** The version `current` names, or null when nothing was published yet. */
+export async function readCurrent(root: string): Promise<{ id: string; dir: string } | null> {
+  try {
+    const target = await readlink(join(root, 'current'));
+    const dir = resolve(root, target);
+    return { id: dir.split(sep).pop() ?? target, dir };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Publishes `files` as a complete, immutable version and swaps `current` to it.
+ * The version is written to a temp directory, fsynced, renamed to `releases/<id>`,
+ * then a new symlink is renamed over `current`. The link is relative, so the same
+ * volume mounted at another path in another container still resolves.
+ */
+export async function publishVersion(store: VersionStore, files: readonly VersionFile[], id = versionId(files)): Promise<PublishResult> {
+  const releases = join(store.root, 'releases');
+  const dir = join(releases, id);
+  const current = await readCurrent(store.root);
+  if (current?.id === id) return { id, dir, changed: false };
+
+  await mkdir(releases, { recursive: true });
+  if (!(await exists(dir))) {
+    const tmp = join(releases, `.tmp-${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      const dirs = new Set<string>();
+      for (const file of files) {
+        assertSafeRelativePath(file.path);
+        const target = join(tmp, file.path);
+        const parent = dirname(target);
+        if (!dirs.has(parent)) {
+          await mkdir(parent, { recursive: true });
+          dirs.add(parent);
+        }
+        await writeFileSynced(target, file.data);
+      }
+      await mkdir(tmp, { recursive: true });
+      for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsyncDir(d);
+      await fsyncDir(tmp);
+      await rename(tmp, dir);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    await fsyncDir(releases);
+  } else {
+    // Re-publishing an older version (rollback): mark it recent so pruning keeps it.
+    const now = new Date();
+    await utimes(dir, now, now);
+  }
+  await swapCurrent(store.root, relative(store.root, dir));
+  await prune(store, id);
+  return { id, dir, changed: true };
+}
+
+/** Points `current` at `target` (relative to root) with one rename(2). */
+export async function swapCurrent(root: string, target: string): Promise<void> {
+  const tmpLink = join(root, `.current-${randomBytes(4).toString('hex')}`);
+  await symlink(target, tmpLink);
+  try {
+    await rename(tmpLink, join(root, 'current'));
+  } catch (err) {
+    await rm(tmpLink, { force: true });
+    throw err;
+  }
+  await fsyncDir(root);
+}
+
+/** Keeps the newest `keep` versions plus `current`; drops temp dirs a crash left behind. */
+export async function prune(store: VersionStore, currentId: string): Promise<string[]> {
+  const keep = store.keep ?? 5;
+  const grace = store.pruneGraceMs ?? 30_000;
+  const releases = join(store.root, 'releases');
+  const entries = await readdir(releases).catch(() => [] as string[]);
+  const now = Date.now();
+  const aged: { name: string; mtime: number }[] = [];
+  for (const name of entries) {
+    const s = await lstat(join(releases, name)).catch(() => undefined);
+    if (!s) continue;
+    aged.push({ name, mtime: s.mtimeMs });
+  }
+  const removed: string[] = [];
+  const versions = aged.filter((e) => !e.name.startsWith('.')).sort((a, b) => b.mtime - a.mtime);
+  for (const [i, v] of versions.entries()) {
+    if (v.name === currentId || i < keep || now - v.mtime < grace) continue;
+    await rm(join(releases, v.name), { recursive: true, force: true });
+    removed.push(v.name);
+  }
+  // Temp directories from a crash mid-publish: old enough that no writer owns them.
+  for (const t of aged.filter((e) => e.name.startsWith('.tmp-') && now - e.mtime > grace)) {
+    await rm(join(releases, t.name), { recursive: true, force: true });
+  }
+  return removed;
+}
+
+/** Lists published version ids, newest first. */
+export async function listVersions(root: string): Promise<{ id: string; mtime: Date }[]> {
+  const releases = join(root, 'releases');
+  const names = (await readdir(releases).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+  const out = await Promise.all(names.map(async (id) => ({ id, mtime: (await stat(join(releases, id))).mtime })));
+  return out.sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

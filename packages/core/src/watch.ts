@@ -1,0 +1,70 @@
+import { isDeepStrictEqual } from 'node:util';
+import { backoffDelay, pause, type BackoffOptions } from './backoff.js';
+import { isAbortError } from './errors.js';
+import type { Source } from './source.js';
+
+export interface WatchOptions<T> {
+  signal: AbortSignal;
+  /** Called with each value that differs from the last one delivered. */
+  onChange: (value: T) => void | Promise<void>;
+  /** Called on each failed fetch; the loop retries with backoff. */
+  onError?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Called after each successful fetch, changed or not. */
+  onFetch?: (changed: boolean) => void;
+  /** Minimum gap between two fetches, ms (a poll interval, or a floor for blocking queries). */
+  minGapMs?: number;
+  /** Random extra gap up to this fraction of minGapMs, so nodes spread out. */
+  jitter?: number;
+  backoff?: BackoffOptions;
+  /** Equality used to skip identical results. */
+  equal?: (a: T, b: T) => boolean;
+}
+
+/**
+ * The one watch loop every source runs in (STYLE.md, convention 3): remembers the
+ * index, resets it when it goes backwards (a Consul restart or snapshot restore),
+ * skips identical results, paces calls, and retries with jittered backoff forever.
+ * Resolves when the signal aborts.
+ */
+export async function watch<T>(source: Source<T>, opts: WatchOptions<T>): Promise<void> {
+  const equal = opts.equal ?? isDeepStrictEqual;
+  let index: string | undefined;
+  let last: { value: T } | undefined;
+  let failures = 0;
+  while (!opts.signal.aborted) {
+    const started = Date.now();
+    try {
+      const result = await source.fetch({ index, signal: opts.signal });
+      failures = 0;
+      index = nextIndex(index, result.index);
+      const changed = last === undefined || !equal(last.value, result.value);
+      opts.onFetch?.(changed);
+      if (changed) {
+        last = { value: result.value };
+        await opts.onChange(result.value);
+      }
+    } catch (err) {
+      if (opts.signal.aborted && isAbortError(err)) return;
+      failures++;
+      const delay = backoffDelay(failures, opts.backoff);
+      opts.onError?.(err, failures, delay);
+      if (!(await pause(delay, opts.signal))) return;
+      continue;
+    }
+    const gap = (opts.minGapMs ?? 0) * (1 + Math.random() * (opts.jitter ?? 0)) - (Date.now() - started);
+    if (gap > 0 && !(await pause(gap, opts.signal))) return;
+  }
+}
+
+/**
+ * Consul's rule for blocking indexes: an index that goes backwards, or is not a
+ * positive number, restarts from zero. Non-numeric markers (ETags) pass through.
+ */
+export function nextIndex(previous: string | undefined, next: string | undefined): string | undefined {
+  if (next === undefined) return undefined;
+  if (!/^\d+$/.test(next)) return next;
+  const n = BigInt(next);
+  if (n <= 0n) return undefined;
+  if (previous !== undefined && /^\d+$/.test(previous) && n < BigInt(previous)) return undefined;
+  return next;
+}

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { waitFor } from './ports.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** A component started as the contract says: `node packages/<pkg>/dist/main.js` with env. */
+export class ComponentProcess {
+  output = '';
+  private proc: ChildProcess | undefined;
+  exitCode: number | null = null;
+
+  constructor(
+    readonly pkg: string,
+    readonly env: Record<string, string>,
+  ) {}
+
+  start(): this {
+    this.exitCode = null;
+    this.proc = spawn(process.execPath, [resolve(REPO_ROOT, 'packages', this.pkg, 'dist/main.js')], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.proc.on('exit', (code) => (this.exitCode = code ?? -1));
+    return this;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Parsed JSON log lines so far. */
+  logs(): Array<Record<string, unknown>> {
+    return this.output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    return waitFor(() => this.logs().find(predicate), { timeoutMs, what: `${this.pkg} log line; output so far:\n${this.output.slice(-3000)}` });
+  }
+}
+
+/** Fetches a text body from a metrics/health address. */
+export async function getText(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}

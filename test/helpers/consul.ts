@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePorts, waitFor } from './ports.js';
+
+export const CONSUL_BIN = process.env.CONSUL_BIN ?? resolve(import.meta.dirname, '../../tools/consul');
+
+/** A real `consul agent -dev` on free loopback ports, with a small HTTP API helper. */
+export class ConsulDev {
+  private proc: ChildProcess | undefined;
+  private dataDir = '';
+  readonly ports: { http: number; serfLan: number; serfWan: number; server: number };
+  output = '';
+
+  private constructor(ports: number[]) {
+    const [http, serfLan, serfWan, server] = ports as [number, number, number, number];
+    this.ports = { http, serfLan, serfWan, server };
+  }
+
+  static async start(): Promise<ConsulDev> {
+    const agent = new ConsulDev(await freePorts(4));
+    await agent.launch();
+    return agent;
+  }
+
+  get addr(): string {
+    return `127.0.0.1:${this.ports.http}`;
+  }
+
+  get url(): string {
+    return `http://${this.addr}`;
+  }
+
+  /** Starts (or restarts after stop()) the agent on the same ports. */
+  async launch(): Promise<void> {
+    this.dataDir ||= await mkdtemp(join(tmpdir(), 'consul-dev-'));
+    const p = this.ports;
+    this.proc = spawn(
+      CONSUL_BIN,
+      [
+        'agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', 'test-node',
+        `-http-port=${p.http}`, '-dns-port=-1', '-grpc-port=-1',
+        `-serf-lan-port=${p.serfLan}`, `-serf-wan-port=${p.serfWan}`, `-server-port=${p.server}`,
+        `-data-dir=${this.dataDir}`, '-log-level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    await waitFor(
+      async () => {
+        const res = await fetch(`${this.url}/v1/status/leader`);
+        const leader = (await res.json()) as string;
+        return leader.length > 0;
+      },
+      { timeoutMs: 30_000, what: `consul leader on ${this.addr}` },
+    );
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((r) => {
+      proc.once('exit', () => r());
+      proc.kill('SIGKILL');
+    });
+    this.proc = undefined;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`consul ${method} ${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /** Registers a service instance with a TTL check that starts passing (or not). */
+  async register(opts: { id: string; name: string; address: string; port: number; tags?: string[]; meta?: Record<string, string>; passing?: boolean }): Promise<void> {
+    await this.api('PUT', '/v1/agent/service/register', {
+      ID: opts.id,
+      Name: opts.name,
+      Address: opts.address,
+      Port: opts.port,
+      Tags: opts.tags ?? [],
+      Meta: opts.meta ?? {},
+      Check: { CheckID: `check-${opts.id}`, TTL: '600s', Status: opts.passing === false ? 'critical' : 'passing' },
+    });
+  }
+
+  async deregister(id: string): Promise<void> {
+    await this.api('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+  }
+
+  async setHealth(id: string, passing: boolean): Promise<void> {
+    await this.api('PUT', `/v1/agent/check/${passing ? 'pass' : 'fail'}/check-${encodeURIComponent(id)}`);
+  }
+
+  async putKey(key: string, value: string): Promise<void> {
+    const res = await fetch(`${this.url}/v1/kv/${key}`, { method: 'PUT', body: value });
+    if (!res.ok) throw new Error(`consul kv put ${key}: ${res.status}`);
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// s3rver has no type declarations.
+// @ts-expect-error untyped module
+import S3rver from 's3rver';
+import { freePort } from './ports.js';
+
+/** A real S3-compatible server (s3rver) on a free loopback port, driven by the real SDK. */
+export class S3Dev {
+  private constructor(
+    private readonly server: { close(): Promise<void> },
+    readonly port: number,
+    readonly dir: string,
+    readonly client: S3Client,
+  ) {}
+
+  static async start(buckets: string[] = ['templates']): Promise<S3Dev> {
+    const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
+    const port = await freePort();
+    const server = new S3rver({ port, address: '127.0.0.1', directory: dir, silent: true });
+    await server.run();
+    const client = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    for (const Bucket of buckets) await client.send(new CreateBucketCommand({ Bucket }));
+    return new S3Dev(server, port, dir, client);
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Environment the s3-sync component (and apictl) need to reach this server. */
+  env(): Record<string, string> {
+    return {
+      S3_ENDPOINT: this.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    };
+  }
+
+  async put(bucket: string, key: string, body: string | Uint8Array): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  async stop(): Promise<void> {
+    this.client.destroy();
+    await this.server.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
