@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { commonEnv, listenAddress, loadEnvOrExit, type HostPort } from './config.js';
+import { addressEnv, commonEnv, loadEnvOrExit, type HostPort } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
 import { heartbeat, startObservabilityServer, type Probe } from './server.js';
@@ -50,7 +50,7 @@ export async function runComponent<S extends z.ZodRawShape>(opts: {
   maxSilenceMs?: number;
   start: (ctx: ComponentContext<z.infer<z.ZodObject<S>>>) => Promise<ComponentHandle>;
 }): Promise<void> {
-  const shape = { ...commonEnv, METRICS_ADDR: listenAddress.default(opts.defaultMetricsAddr as never), ...opts.env };
+  const shape = { ...commonEnv, METRICS_ADDR: addressEnv(opts.defaultMetricsAddr), ...opts.env };
   const env = loadEnvOrExit(opts.component, shape, opts.envPrefixes) as unknown as ComponentContext<z.infer<z.ZodObject<S>>>['env'];
   const log = createLogger(opts.component, env.LOG_LEVEL);
   const registry = createRegistry();

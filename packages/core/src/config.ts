@@ -16,6 +16,12 @@ export const listenAddress = z.string().transform((value, ctx) => {
   return parsed;
 });
 
+/**
+ * A listen address variable with a default. Use this rather than
+ * `listenAddress.default(...)`: zod 4 returns a default as-is, without the transform.
+ */
+export const addressEnv = (fallback: string) => z.string().default(fallback).pipe(listenAddress);
+
 export interface HostPort {
   host: string;
   port: number;

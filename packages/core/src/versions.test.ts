@@ -1,0 +1,75 @@
+import { mkdtemp, readFile, readdir, readlink, rm, utimes, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assertSafeRelativePath, publishVersion, readCurrent, versionId } from './versions.js';
+
+const file = (path: string, text: string) => ({ path, data: Buffer.from(text) });
+
+describe('versionId', () => {
+  it('is the same for the same tree in any order and differs on any byte or name', () => {
+    const a = versionId([file('a.cfg', 'x'), file('b/c.map', 'y')]);
+    expect(versionId([file('b/c.map', 'y'), file('a.cfg', 'x')])).toBe(a);
+    expect(versionId([file('a.cfg', 'x '), file('b/c.map', 'y')])).not.toBe(a);
+    expect(versionId([file('a2.cfg', 'x'), file('b/c.map', 'y')])).not.toBe(a);
+    // The boundary between name and bytes is part of the hash.
+    expect(versionId([file('ab', 'c')])).not.toBe(versionId([file('a', 'bc')]));
+  });
+});
+
+describe('assertSafeRelativePath', () => {
+  it.each(['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a/./b', '', 'a\\b', 'a\nb', 'a\x00b'])('refuses %j', (p) => {
+    expect(() => assertSafeRelativePath(p)).toThrow(/refusing path/);
+  });
+  it.each(['a', 'a/b.cfg', 'maps/hosts.map', '..a', 'a..b'])('accepts %j', (p) => {
+    expect(() => assertSafeRelativePath(p)).not.toThrow();
+  });
+});
+
+describe('publishVersion', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'versions-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('publishes a complete tree behind a relative current link and skips equal content', async () => {
+    expect(await readCurrent(root)).toBeNull();
+    const first = await publishVersion({ root }, [file('a.cfg', 'one'), file('maps/m.map', 'k v')]);
+    expect(first.changed).toBe(true);
+    expect(await readlink(join(root, 'current'))).toBe(`releases/${first.id}`);
+    expect(await readFile(join(root, 'current/maps/m.map'), 'utf8')).toBe('k v');
+    const again = await publishVersion({ root }, [file('maps/m.map', 'k v'), file('a.cfg', 'one')]);
+    expect(again).toMatchObject({ id: first.id, changed: false });
+    const second = await publishVersion({ root }, [file('a.cfg', 'two')]);
+    expect((await readCurrent(root))?.id).toBe(second.id);
+    expect(await readdir(join(root, 'current'))).toEqual(['a.cfg']);
+  });
+
+  it('prunes to the newest N but never current nor young versions', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { id } = await publishVersion({ root, keep: 2, pruneGraceMs: 0 }, [file('a.cfg', `v${i}`)]);
+      // Spread mtimes so "newest" is well defined.
+      const t = new Date(Date.now() - (10 - i) * 1000);
+      await utimes(join(root, 'releases', id), t, t);
+      ids.push(id);
+    }
+    const kept = await readdir(join(root, 'releases'));
+    expect(kept.sort()).toEqual([ids[4], ids[5]].sort());
+    // Rollback to a kept older version: current moves, nothing is rewritten.
+    await publishVersion({ root, keep: 2, pruneGraceMs: 0 }, [file('a.cfg', 'v4')]);
+    expect((await readCurrent(root))?.id).toBe(ids[4]);
+  });
+
+  it('refuses a path that escapes and leaves current untouched', async () => {
+    const good = await publishVersion({ root }, [file('a.cfg', 'ok')]);
+    await expect(publishVersion({ root }, [file('../evil', 'x')])).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+    expect((await readCurrent(root))?.id).toBe(good.id);
+    const leftovers = (await readdir(join(root, 'releases'))).filter((n) => n.startsWith('.'));
+    expect(leftovers).toEqual([]);
+    await mkdir(join(root, 'x'), { recursive: true });
+  });
+});

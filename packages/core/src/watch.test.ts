@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { nextIndex, watch } from './watch.js';
+import type { Source } from './source.js';
+
+describe('nextIndex', () => {
+  it.each([
+    [undefined, '5', '5'],
+    ['5', '7', '7'],
+    ['7', '5', undefined], // went backwards: restart
+    ['7', '0', undefined], // not positive: restart
+    ['7', undefined, undefined],
+    ['"etag-1"', '"etag-2"', '"etag-2"'],
+  ])('%s -> %s gives %s', (prev, next, want) => {
+    expect(nextIndex(prev, next)).toBe(want);
+  });
+});
+
+describe('watch', () => {
+  it('delivers only changed values, passes the index, and retries errors', async () => {
+    const answers: Array<() => { value: number; index: string }> = [
+      () => ({ value: 1, index: '10' }),
+      () => ({ value: 1, index: '11' }),
+      () => {
+        throw new Error('consul down');
+      },
+      () => ({ value: 2, index: '12' }),
+    ];
+    const seenIndexes: Array<string | undefined> = [];
+    const controller = new AbortController();
+    const source: Source<number> = {
+      id: 'test',
+      async fetch({ index }) {
+        seenIndexes.push(index);
+        const next = answers.shift();
+        if (!next) {
+          controller.abort();
+          throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+        }
+        return next();
+      },
+    };
+    const changes: number[] = [];
+    const errors: string[] = [];
+    await watch(source, {
+      signal: controller.signal,
+      onChange: (v) => {
+        changes.push(v);
+      },
+      onError: (err) => errors.push((err as Error).message),
+      backoff: { initialMs: 1, maxMs: 2 },
+    });
+    expect(changes).toEqual([1, 2]);
+    expect(errors).toEqual(['consul down']);
+    expect(seenIndexes).toEqual([undefined, '10', '11', '11', '12']);
+  });
+});
