@@ -1,0 +1,43 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StageState } from '@api-server/core';
+import { formatTable, overallExitCode, statusRows } from '../status-report.js';
+
+export const statusHelp = `apictl status [--shared-dir DIR] [--json]
+
+Prints every stage of this node's pipeline: its status, the version it holds, when it
+last succeeded and its last error. Reads SHARED_DIR/state/*.json (default /shared).
+Exit code 1 when a stage is degraded or failing.
+
+Examples:
+  kubectl exec ds/api-server -c haproxy-supervisor -- apictl status
+  apictl status --shared-dir .tmp/dev/shared --json | jq .`;
+
+/** Reads every state file; an unreadable one is reported, not fatal. */
+export async function readStates(sharedDir: string): Promise<Map<string, StageState | Error>> {
+  const dir = join(sharedDir, 'state');
+  const states = new Map<string, StageState | Error>();
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const parsed = JSON.parse(await readFile(path, 'utf8')) as StageState;
+      if (typeof parsed.component !== 'string' || typeof parsed.status !== 'string') continue; // not a stage state (e.g. a position file)
+      states.set(parsed.component, parsed);
+    } catch (err) {
+      states.set(name.replace(/\.json$/, ''), new Error(`${path}: ${(err as Error).message}`));
+    }
+  }
+  return states;
+}
+
+export async function status(opts: { sharedDir: string; json: boolean }, out: (s: string) => void): Promise<number> {
+  const states = await readStates(opts.sharedDir);
+  const rows = statusRows(states, new Date());
+  if (opts.json) {
+    out(JSON.stringify(Object.fromEntries([...states].map(([k, v]) => [k, v instanceof Error ? { error: v.message } : v])), null, 2));
+  } else {
+    out(formatTable(rows));
+  }
+  return overallExitCode(rows);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { status, statusHelp } from './commands/status.js';
+
+const commands: Record<string, { help: string; run: (argv: string[]) => Promise<number> }> = {
+  status: {
+    help: statusHelp,
+    run: async (argv) => {
+      const { values } = parseArgs({
+        args: argv,
+        options: { 'shared-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
+      });
+      return status({ sharedDir: values['shared-dir'] ?? process.env.SHARED_DIR ?? '/shared', json: values.json ?? false }, (s) =>
+        process.stdout.write(`${s}\n`),
+      );
+    },
+  },
+};
+
+const usage = `apictl: operate the API server's routing pipeline
+
+Commands:
+${Object.values(commands)
+  .map((c) => `  ${c.help.split('\n')[0]}`)
+  .join('\n')}
+
+Run "apictl <command> --help" for details and examples.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`apictl: unknown command "${name}"\n\n${usage}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.help}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    process.stderr.write(`apictl ${name}: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

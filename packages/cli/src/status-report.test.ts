@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { StageState } from '@api-server/core';
+import { age, formatTable, overallExitCode, statusRows } from './status-report.js';
+
+const now = new Date('2026-11-23T12:00:00Z');
+const state = (over: Partial<StageState>): StageState => ({
+  component: 's3-sync',
+  version: '0.1.0',
+  status: 'ok',
+  current: 'abc123',
+  lastSuccessAt: '2026-11-23T11:59:50Z',
+  lastAttemptAt: '2026-11-23T11:59:50Z',
+  lastError: null,
+  counters: {},
+  ...over,
+});
+
+describe('age', () => {
+  it.each([
+    [null, 'never'],
+    ['2026-11-23T11:59:50Z', '10s ago'],
+    ['2026-11-23T11:50:00Z', '10m ago'],
+    ['2026-11-23T06:00:00Z', '6h ago'],
+    ['2026-11-20T12:00:00Z', '3d ago'],
+  ])('%s -> %s', (iso, want) => expect(age(iso, now)).toBe(want));
+});
+
+describe('statusRows', () => {
+  it('lists every stage in pipeline order, with absent ones and the error context', () => {
+    const states = new Map<string, StageState | Error>([
+      [
+        'renderer',
+        state({
+          component: 'renderer',
+          status: 'degraded',
+          lastError: { at: '2026-11-23T11:59:00Z', code: 'TEMPLATE_PARSE', message: 'Parse error on line 3\n...', context: { template: '50-web.cfg.hbs', line: 3 } },
+        }),
+      ],
+      ['s3-sync', state({})],
+    ]);
+    const rows = statusRows(states, now);
+    expect(rows.map((r) => r.component)).toEqual(['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics']);
+    expect(rows[1]?.lastError).toBe('60s ago: TEMPLATE_PARSE: Parse error on line 3 (template=50-web.cfg.hbs line=3)');
+    expect(rows[2]).toMatchObject({ status: 'absent' });
+    expect(overallExitCode(rows)).toBe(1);
+    expect(overallExitCode([rows[0]!])).toBe(0);
+    const table = formatTable(rows).split('\n');
+    expect(table[0]).toMatch(/^STAGE\s+STATUS\s+CURRENT\s+LAST SUCCESS\s+LAST ERROR$/);
+    expect(table[1]).toMatch(/^s3-sync\s+ok\s+abc123\s+10s ago\s+-$/);
+  });
+});

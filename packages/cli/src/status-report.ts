@@ -1,0 +1,56 @@
+import type { StageState } from '@api-server/core';
+
+/** The pipeline's stages in the order data flows through them. */
+export const PIPELINE = ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'] as const;
+
+export interface StageRow {
+  component: string;
+  status: string;
+  current: string;
+  lastSuccess: string;
+  lastError: string;
+}
+
+/** "12s ago", "3m ago", "2h ago", "never". */
+export function age(iso: string | null | undefined, now: Date): string {
+  if (!iso) return 'never';
+  const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86400)}d ago`;
+}
+
+/** One row per stage, missing stages shown as such so a gap in the pipeline is visible. */
+export function statusRows(states: Map<string, StageState | Error>, now: Date): StageRow[] {
+  const names = [...PIPELINE, ...[...states.keys()].filter((n) => !(PIPELINE as readonly string[]).includes(n)).sort()];
+  return names.map((component) => {
+    const state = states.get(component);
+    if (state === undefined) return { component, status: 'absent', current: '-', lastSuccess: '-', lastError: 'no state file' };
+    if (state instanceof Error) return { component, status: 'unreadable', current: '-', lastSuccess: '-', lastError: state.message };
+    const err = state.lastError;
+    const where = err?.context ? Object.entries(err.context).filter(([, v]) => v !== undefined && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ') : '';
+    return {
+      component,
+      status: state.status,
+      current: state.current ?? '-',
+      lastSuccess: age(state.lastSuccessAt, now),
+      lastError: err ? `${age(err.at, now)}: ${err.code ? `${err.code}: ` : ''}${err.message.split('\n')[0]}${where ? ` (${where})` : ''}` : '-',
+    };
+  });
+}
+
+/** Plain aligned columns, readable in `kubectl exec` without colour support. */
+export function formatTable(rows: StageRow[]): string {
+  const header: StageRow = { component: 'STAGE', status: 'STATUS', current: 'CURRENT', lastSuccess: 'LAST SUCCESS', lastError: 'LAST ERROR' };
+  const cols = ['component', 'status', 'current', 'lastSuccess', 'lastError'] as const;
+  const widths = cols.map((c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  return [header, ...rows]
+    .map((r) => cols.map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
+}
+
+/** Exit code for scripts: 0 all ok, 1 something degraded or failing. */
+export function overallExitCode(rows: StageRow[]): number {
+  return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
+}
