@@ -10,7 +10,7 @@ import { freePort } from './ports.js';
 /** A real S3-compatible server (s3rver) on a free loopback port, driven by the real SDK. */
 export class S3Dev {
   private constructor(
-    private readonly server: { close(): Promise<void> },
+    private server: { close(): Promise<void> } | undefined,
     readonly port: number,
     readonly dir: string,
     readonly client: S3Client,
@@ -54,9 +54,22 @@ export class S3Dev {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
+  /** Takes the server away (an S3 outage); its data stays for `resume()`. */
+  async pause(): Promise<void> {
+    await this.server?.close();
+    this.server = undefined;
+  }
+
+  /** Brings the server back on the same port with the same data. */
+  async resume(): Promise<void> {
+    const server = new S3rver({ port: this.port, address: '127.0.0.1', directory: this.dir, silent: true });
+    await server.run();
+    this.server = server;
+  }
+
   async stop(): Promise<void> {
     this.client.destroy();
-    await this.server.close();
+    await this.server?.close();
     await rm(this.dir, { recursive: true, force: true });
   }
 }
