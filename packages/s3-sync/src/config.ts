@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { boolFromEnv, intFromEnv, z } from '@api-server/core';
+
+/** Where the templates come from (`SOURCE_URL`). */
+export type SourceLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'file'; dir: string };
+
+/**
+ * Parses `s3://bucket/prefix` or `file:///dir`. The prefix is normalised to end
+ * in `/` (or be empty), so `s3://b/templates` and `s3://b/templates/` agree and
+ * `templates-old/` never matches `templates`.
+ */
+export function parseSourceUrl(value: string): SourceLocation | string {
+  const s3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(value);
+  if (s3) {
+    const bucket = s3[1] ?? '';
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/.test(bucket)) return `bucket name "${bucket}" is not valid (3 to 255 of [A-Za-z0-9._-])`;
+    const trimmed = (s3[2] ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
+    return { kind: 's3', bucket, prefix: trimmed ? `${trimmed}/` : '' };
+  }
+  if (value.startsWith('file://')) {
+    try {
+      return { kind: 'file', dir: fileURLToPath(value).replace(/\/+$/, '') || '/' };
+    } catch (err) {
+      return `not a valid file URL: ${(err as Error).message}`;
+    }
+  }
+  return 'expected s3://bucket/prefix or file:///absolute/dir';
+}
+
+const sourceUrl = z.string().transform((value, ctx) => {
+  const parsed = parseSourceUrl(value);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** s3-sync's environment (ARCHITECTURE.md, "processes, ports, environment"), beside core's common variables. */
+export const envShape = {
+  SOURCE_URL: sourceUrl,
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: boolFromEnv.default(false),
+  /** Optional: the SDK's own chain (AWS_DEFAULT_REGION, profile) applies, then us-east-1. */
+  AWS_REGION: z.string().min(1).optional(),
+  SYNC_INTERVAL_MS: intFromEnv(50).default(15_000),
+  S3_MAX_OBJECT_BYTES: intFromEnv(1).default(10 * 1024 * 1024),
+  S3_MAX_OBJECTS: intFromEnv(1).default(5000),
+  S3_CONCURRENCY: intFromEnv(1).pipe(z.number().max(64)).default(8),
+};
+
+/** Unknown variables with these prefixes are reported (a typo must not fall back to a default). */
+export const envPrefixes = ['S3_', 'SYNC_'];
+
+export type S3SyncEnv = z.infer<z.ZodObject<typeof envShape>>;

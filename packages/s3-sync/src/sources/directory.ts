@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PipelineError, versionId, type FetchResult, type Source } from '@api-server/core';
+import { MAX_CURRENT_BYTES, parseCurrent } from '../current.js';
+import { planTree, treeTooLarge, type ListedObject, type TreeLimits } from '../plan.js';
+import type { SyncedTree } from '../tree.js';
+
+/**
+ * A local directory (`SOURCE_URL=file:///dir`), read with the same rules as a
+ * bucket: a `CURRENT` file names `releases/<id>/`, otherwise the whole tree; the
+ * same key checks and limits. A poll that finds every path, size and mtime as
+ * before reads no file. Symlinks and special files are skipped: a link could
+ * point anywhere.
+ */
+export class DirectorySource implements Source<SyncedTree> {
+  readonly id: string;
+  private last: { marker: string; tree: SyncedTree } | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly limits: TreeLimits,
+  ) {
+    this.id = `file://${dir}`;
+  }
+
+  async fetch({ signal }: { index: string | undefined; signal: AbortSignal }): Promise<FetchResult<SyncedTree>> {
+    signal.throwIfAborted();
+    let root = this.dir;
+    let pointer: ReturnType<typeof parseCurrent> | undefined;
+    const currentPath = join(this.dir, 'CURRENT');
+    const currentStat = await lstat(currentPath).catch(() => undefined);
+    if (currentStat?.isFile()) {
+      if (currentStat.size > MAX_CURRENT_BYTES) {
+        throw new PipelineError('CURRENT_INVALID', `refusing ${JSON.stringify(currentPath)}: larger than ${MAX_CURRENT_BYTES} bytes`, { context: { key: currentPath } });
+      }
+      pointer = parseCurrent(await readFile(currentPath), currentPath);
+      root = join(this.dir, 'releases', pointer.release);
+    }
+    const listed = await scan(root, this.limits.maxObjects).catch((err: unknown) => {
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' && pointer
+        ? new PipelineError('RELEASE_EMPTY', `refusing ${currentPath}: release "${pointer.release}" has no directory ${root}`, { context: { key: currentPath, release: pointer.release } })
+        : err;
+    });
+    const marker = createHash('sha256').update(root).update(JSON.stringify(listed)).digest('hex');
+    if (this.last?.marker === marker) return { value: this.last.tree, index: marker };
+    const planned = planTree(listed, '', this.limits);
+    if (planned.length === 0) {
+      throw new PipelineError(pointer ? 'RELEASE_EMPTY' : 'TREE_EMPTY', `refusing ${root}: no files (an empty tree never replaces the last good one)`, { context: { key: root } });
+    }
+    const files = await Promise.all(planned.map(async (o) => ({ path: o.path, data: await readFile(join(root, o.path)) })));
+    const tree: SyncedTree = { id: versionId(files), files, mode: pointer ? 'release' : 'tree', location: root };
+    if (pointer) Object.assign(tree, { release: pointer.release, meta: pointer.meta });
+    this.last = { marker, tree };
+    return { value: tree, index: marker };
+  }
+}
+
+/** Regular files under `root` as listing entries (the mtime stands in for an ETag). */
+async function scan(root: string, maxObjects: number): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) {
+        const s = await lstat(join(root, path));
+        out.push({ key: path, etag: String(s.mtimeMs), size: s.size });
+        // Stop walking a runaway tree early.
+        if (out.length > maxObjects) throw treeTooLarge(root, out.length, maxObjects);
+      }
+    }
+  };
+  await walk('');
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
