@@ -1,0 +1,27 @@
+import { versionId, type VersionFile } from '@api-server/core';
+import type { RenderedFile } from './render-tree.js';
+
+/** `manifest.json` of a rendered version (ARCHITECTURE.md / renderer README). No timestamps: equal inputs, equal bytes. */
+export interface Manifest {
+  templates: string | null;
+  files: Array<{ path: string; template: string | null }>;
+  dependencies: string[];
+}
+
+/** The complete version to publish: rendered files plus `manifest.json`, and its content id. */
+export function buildRelease(
+  files: readonly RenderedFile[],
+  dependencies: readonly string[],
+  templatesId: string | null,
+): { files: VersionFile[]; manifest: Manifest; id: string } {
+  const manifest: Manifest = {
+    templates: templatesId,
+    files: files.map((f) => ({ path: f.path, template: f.template })),
+    dependencies: [...dependencies],
+  };
+  const out: VersionFile[] = [
+    ...files.map((f) => ({ path: f.path, data: f.data })),
+    { path: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') },
+  ];
+  return { files: out, manifest, id: versionId(out) };
+}
