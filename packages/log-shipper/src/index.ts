@@ -1,0 +1,9 @@
+/**
+ * `@api-server/log-shipper`: the parsers are pure functions shared with the metrics
+ * sidecar, which reads the same lines back from `LOG_DIR/haproxy.log`.
+ */
+export { parseSyslog, facilityName, severityName, type SyslogMessage, type SyslogFormat } from './parse/syslog.js';
+export { SyslogFrameDecoder, type FrameInfo, type FrameHandler } from './parse/framing.js';
+export { parseHaproxyLog, type HaproxyLog, type HttpLog, type TcpLog, type OtherLog, type TrafficFields } from './parse/haproxy-log.js';
+export { parseLogLine, type LogRecord, type RawRecord, type SyslogFields } from './parse/record.js';
+export { messageText, trimTerminator } from './parse/sanitize.js';
