@@ -1,0 +1,107 @@
+import { escapeLabelValue, familyHeader, formatValue } from '../exposition.js';
+import { backendFamilies, frontendFamilies, serverFamilies, statusValue, type StatFamily } from './families.js';
+import { ProxyType, type StatTable } from './stat-csv.js';
+
+/** What one scrape of the stats socket produced. */
+export interface ScrapeResult {
+  /** Null when HAProxy could not be asked (down, reloading, socket missing). */
+  stat: StatTable | null;
+  info: Map<string, string> | null;
+}
+
+export interface ExporterCounters {
+  scrapes: number;
+  csvParseFailures: number;
+}
+
+interface Bucket {
+  family: StatFamily;
+  lines: string[];
+}
+
+/**
+ * Renders the haproxy_exporter families from one scrape. Pure: counters of the
+ * exporter itself are passed in and parse failures found here are returned, so the
+ * caller owns all state. A failed scrape yields `haproxy_up 0` and nothing from HAProxy.
+ */
+export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters): { text: string; parseFailures: number } {
+  let parseFailures = scrape.stat?.failures ?? 0;
+  const order: Bucket[] = [];
+  const byName = new Map<string, Bucket>();
+  const bucketFor = (family: StatFamily): Bucket => {
+    let bucket = byName.get(family.name);
+    if (!bucket) {
+      bucket = { family, lines: [] };
+      byName.set(family.name, bucket);
+      order.push(bucket);
+    }
+    return bucket;
+  };
+
+  const stat = scrape.stat;
+  if (stat) {
+    const col = (name: string) => stat.columns.get(name);
+    const pxIdx = col('pxname') ?? 0;
+    const svIdx = col('svname') ?? 1;
+    const typeIdx = col('type') ?? 32;
+    const plans = [frontendFamilies, backendFamilies, serverFamilies].map((families) =>
+      families.map((family) => ({ family, index: col(family.column) })).filter((p) => p.index !== undefined),
+    );
+    for (const row of stat.rows) {
+      const type = Number(row[typeIdx]);
+      if (type !== ProxyType.frontend && type !== ProxyType.backend && type !== ProxyType.server) continue;
+      const px = escapeLabelValue(row[pxIdx] ?? '');
+      const base =
+        type === ProxyType.frontend
+          ? [`frontend="${px}"`]
+          : type === ProxyType.backend
+            ? [`backend="${px}"`]
+            : [`backend="${px}"`, `server="${escapeLabelValue(row[svIdx] ?? '')}"`];
+      for (const { family, index } of plans[type] ?? []) {
+        const raw = row[index as number];
+        if (raw === undefined || raw === '') continue;
+        const value = convert(raw, family.convert);
+        if (value === undefined) {
+          parseFailures++;
+          continue;
+        }
+        const labels = family.code ? [...base, `code="${family.code}"`].sort() : base;
+        bucketFor(family).lines.push(`${family.name}{${labels.join(',')}} ${formatValue(value)}\n`);
+      }
+    }
+  }
+
+  let text = '';
+  for (const { family, lines } of order) {
+    text += familyHeader(family.name, family.help, family.type) + lines.join('');
+  }
+  text += familyHeader('haproxy_up', 'Was the last scrape of HAProxy successful.', 'gauge') + `haproxy_up ${stat ? 1 : 0}\n`;
+  const info = stat ? scrape.info : null;
+  if (info) {
+    const version = info.get('Version');
+    if (version !== undefined) {
+      text +=
+        familyHeader('haproxy_version_info', 'HAProxy version info.', 'gauge') +
+        `haproxy_version_info{release_date="${escapeLabelValue(info.get('Release_date') ?? '')}",version="${escapeLabelValue(version)}"} 1\n`;
+    }
+    const idle = Number(info.get('Idle_pct'));
+    if (info.has('Idle_pct') && Number.isFinite(idle)) {
+      text +=
+        familyHeader('haproxy_process_idle_time_percent', 'Time spent waiting for events instead of processing them.', 'gauge') +
+        `haproxy_process_idle_time_percent ${idle}\n`;
+    }
+  }
+  text +=
+    familyHeader('haproxy_exporter_scrapes_total', 'Current total HAProxy scrapes.', 'counter') +
+    `haproxy_exporter_scrapes_total ${counters.scrapes}\n` +
+    familyHeader('haproxy_exporter_csv_parse_failures_total', 'Number of errors while parsing CSV.', 'counter') +
+    `haproxy_exporter_csv_parse_failures_total ${counters.csvParseFailures + parseFailures}\n`;
+  return { text, parseFailures };
+}
+
+function convert(raw: string, how: StatFamily['convert']): number | undefined {
+  if (how === 'status') return statusValue(raw);
+  const n = Number(raw);
+  if (!Number.isFinite(n)) return undefined;
+  return how === 'ms' ? n / 1000 : n;
+}

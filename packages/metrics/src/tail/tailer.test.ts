@@ -1,0 +1,133 @@
+import { appendFile, mkdtemp, open, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileTailer, type TailEvent } from './tailer.js';
+import type { TailPosition } from './position.js';
+
+let dir: string;
+let path: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tailer-'));
+  path = join(dir, 'haproxy.log');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function harness(start: TailPosition | null = null) {
+  const lines: string[] = [];
+  const events: TailEvent[] = [];
+  let position: TailPosition | null = null;
+  const tailer = new FileTailer({
+    path,
+    start,
+    pollMs: 5,
+    chunkBytes: 64, // small chunks: lines straddle reads
+    onLines: (batch, pos) => {
+      lines.push(...batch);
+      position = pos;
+    },
+    onEvent: (e) => events.push(e),
+  });
+  const drain = async () => {
+    while (await tailer.step());
+  };
+  return { tailer, lines, events, drain, position: () => position };
+}
+
+const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i} ${'x'.repeat((from + i) % 7)}\n`).join('');
+const expected = (from: number, to: number) => numbered(from, to).split('\n').slice(0, -1);
+
+describe('FileTailer', () => {
+  it('reads a file from its start and holds a partial line until its newline arrives', async () => {
+    await writeFile(path, `${numbered(0, 20)}partial`);
+    const h = harness();
+    await h.tailer.resume(null);
+    await h.drain();
+    expect(h.lines).toEqual(expected(0, 20));
+    await appendFile(path, ' end\n');
+    await h.drain();
+    expect(h.lines.at(-1)).toBe('partial end');
+  });
+
+  it('waits for a missing file and reads it from the first byte once created', async () => {
+    const h = harness();
+    await h.tailer.resume(null);
+    expect(await h.tailer.step()).toBe(false);
+    await writeFile(path, numbered(0, 3));
+    await h.drain();
+    expect(h.lines).toEqual(expected(0, 3));
+  });
+
+  it('follows a rotation: old file read to its end through the open descriptor, then the new one from 0', async () => {
+    await writeFile(path, numbered(0, 10));
+    const h = harness();
+    await h.tailer.resume(null);
+    await h.drain();
+    const writer = await open(path, 'a');
+    await rename(path, `${path}.1`);
+    expect(await h.tailer.step()).toBe(false); // renamed, no new file yet: keep waiting
+    await writer.write(numbered(10, 15)); // late writes to the old inode still count
+    await writer.write('unterminated tail');
+    await writer.close();
+    await writeFile(path, numbered(15, 30));
+    await h.drain();
+    expect(h.lines).toEqual([...expected(0, 15), 'unterminated tail', ...expected(15, 30)]);
+    expect(h.events.filter((e) => e.type === 'rotated')).toHaveLength(1);
+  });
+
+  it('notices a truncation and reads the file again from the start', async () => {
+    await writeFile(path, numbered(0, 10));
+    const h = harness();
+    await h.tailer.resume(null);
+    await h.drain();
+    await truncate(path, 0);
+    await appendFile(path, numbered(100, 102));
+    await h.drain();
+    expect(h.lines).toEqual([...expected(0, 10), ...expected(100, 102)]);
+    expect(h.events.filter((e) => e.type === 'truncated')).toHaveLength(1);
+  });
+
+  it('resumes at the saved offset in the same file', async () => {
+    await writeFile(path, numbered(0, 10));
+    const first = harness();
+    await first.tailer.resume(null);
+    await first.drain();
+    await appendFile(path, numbered(10, 20));
+    const second = harness(first.position());
+    await second.tailer.resume(first.position());
+    await second.drain();
+    expect(second.lines).toEqual(expected(10, 20));
+    expect(second.events[0]).toMatchObject({ type: 'opened', resumed: true });
+  });
+
+  it('resumes in the rotated file when it was renamed while stopped, then reads the new file', async () => {
+    await writeFile(path, numbered(0, 10));
+    const first = harness();
+    await first.tailer.resume(null);
+    await first.drain();
+    await appendFile(path, numbered(10, 12));
+    await rename(path, `${path}.1`);
+    await writeFile(path, numbered(12, 20));
+    const second = harness(first.position());
+    await second.tailer.resume(first.position());
+    await second.drain();
+    expect(second.lines).toEqual(expected(10, 20));
+  });
+
+  it('starts the live file from 0 when the saved file is gone or its inode was recycled', async () => {
+    await writeFile(path, numbered(0, 10));
+    const first = harness();
+    await first.tailer.resume(null);
+    await first.drain();
+    const saved = first.position() as unknown as TailPosition;
+    await rm(path);
+    await writeFile(path, numbered(50, 55)); // may well get the same inode number back
+    const second = harness(saved);
+    await second.tailer.resume(saved);
+    await second.drain();
+    expect(second.lines).toEqual(expected(50, 55));
+    expect(second.events[0]).toMatchObject({ type: 'position-lost' });
+  });
+});
