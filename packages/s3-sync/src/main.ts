@@ -45,7 +45,8 @@ await runComponent({
       },
     );
     return {
-      ready: () => (state.state.current ? null : 'no template version published yet'),
+      // '' (not null) means ready: core's runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
+      ready: () => (state.state.current ? '' : 'no template version published yet'),
       stop: () => done,
     };
   },
