@@ -143,7 +143,7 @@ function fieldsFirst(helpers: Record<string, Handlebars.HelperDelegate>): Record
       if (args.length === 1 && this !== null && typeof this === 'object' && Object.hasOwn(this, name)) {
         return (this as Record<string, unknown>)[name];
       }
-      return helper.apply(this, args);
+      return (helper as (...a: unknown[]) => unknown).apply(this, args);
     };
   }
   return out;

@@ -1,0 +1,37 @@
+import { boolFromEnv, intFromEnv, listFromEnv, z } from '@api-server/core';
+import { parseConsulAddr } from './sources/consul-client.js';
+
+/** The renderer's environment (ARCHITECTURE.md, "processes, ports, environment"). */
+export const rendererEnv = {
+  CONSUL_HTTP_ADDR: z
+    .string()
+    .default('127.0.0.1:8500')
+    .superRefine((value, ctx) => {
+      const parsed = parseConsulAddr(value);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
+  CONSUL_HTTP_TOKEN: z.string().optional(),
+  /** As in Consul's CLI: https for a scheme-less CONSUL_HTTP_ADDR. */
+  CONSUL_HTTP_SSL: boolFromEnv.default(false),
+  /** Quiescence: render once no change arrived for MIN ms, but at most MAX ms after the first change. */
+  RENDER_WAIT_MIN_MS: intFromEnv(0).default(50),
+  RENDER_WAIT_MAX_MS: intFromEnv(0).default(1000),
+  /** How long a health query that went empty keeps its previous instances. 0 turns the hold off. */
+  RENDER_EMPTY_GRACE_MS: intFromEnv(0).default(30_000),
+  /** `wait` of Consul blocking queries, seconds. */
+  RENDER_BLOCKING_WAIT_S: intFromEnv(1).max(600).default(60),
+  /** Ceiling of the retry backoff while Consul is unreachable. */
+  RENDER_RETRY_MAX_MS: intFromEnv(100).default(30_000),
+  /** Safety-net poll of templates/current (the directory is also watched). */
+  RENDER_TEMPLATES_POLL_MS: intFromEnv(50).default(1000),
+  /** Rendered versions kept besides current. */
+  RENDER_KEEP_VERSIONS: intFromEnv(1).default(5),
+  /** Comma-separated variable names `(env "NAME")` may read. */
+  TEMPLATE_ENV_ALLOW: listFromEnv.default([]),
+  /** This node's name and IP for `{{node.name}}`/`{{node.address}}` (the Downward API); else asked from the agent. */
+  NODE_NAME: z.string().optional(),
+  NODE_IP: z.string().optional(),
+};
+
+/** Unknown variables with these prefixes are reported at start (a typo must not fall back silently). */
+export const RENDERER_ENV_PREFIXES = ['RENDER_', 'TEMPLATE_'];

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The renderer's own metrics (README, "Metrics"). */
+export function rendererMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    renders: new Counter({
+      name: 'renderer_renders_total',
+      help: 'Complete render passes, by result: published (new version), unchanged (same bytes as current), error.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'renderer_render_duration_seconds',
+      help: 'Time to render the template tree and publish it.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    watches: new Gauge({ name: 'renderer_watches', help: 'Active Consul watches (distinct queries the templates use).', registers }),
+    consulRequests: new Counter({
+      name: 'renderer_consul_requests_total',
+      help: 'Consul HTTP requests, by result (success or error).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    emptyHeld: new Counter({
+      name: 'renderer_empty_results_held_total',
+      help: 'Times a health query answered empty after having instances and the previous instances were held for the grace period.',
+      registers,
+    }),
+    lastPublish: new Gauge({
+      name: 'renderer_last_publish_timestamp_seconds',
+      help: 'Unix time of the last published rendered version.',
+      registers,
+    }),
+    templateErrors: new Counter({ name: 'renderer_template_errors_total', help: 'Template parse and render errors.', registers }),
+    waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
+  };
+}
+
+export type RendererMetrics = ReturnType<typeof rendererMetrics>;
+
+/** The families written to textfile/renderer.prom for node-exporter. */
+export const TEXTFILE_FAMILIES = [
+  'renderer_renders_total',
+  'renderer_last_publish_timestamp_seconds',
+  'renderer_template_errors_total',
+  'renderer_watches',
+  'renderer_empty_results_held_total',
+  'renderer_queries_waiting',
+];

@@ -1,0 +1,37 @@
+import { pause } from '@api-server/core';
+import type { AgentSelfQuery, NodeInfo } from '../queries.js';
+import type { ConsulCall, ConsulClient } from './consul-client.js';
+import { ConsulSource } from './consul-source.js';
+
+/** `/v1/agent/self` -> this node's name and address. */
+export function normalizeAgentSelf(body: unknown): NodeInfo {
+  const self = (body ?? {}) as { Config?: { NodeName?: string; AdvertiseAddr?: string }; Member?: { Addr?: string } };
+  return { name: self.Config?.NodeName ?? '', address: self.Member?.Addr || self.Config?.AdvertiseAddr || '' };
+}
+
+/**
+ * `{{node.name}}` when NODE_NAME/NODE_IP are not set. The agent endpoint has no
+ * blocking index, so this source polls: it answers at once the first time, then waits
+ * `pollMs` before each later fetch, which keeps the generic watch loop from spinning.
+ */
+export class AgentSelfSource extends ConsulSource<NodeInfo> {
+  constructor(
+    readonly query: AgentSelfQuery,
+    client: ConsulClient,
+    private readonly pollMs = 60_000,
+  ) {
+    super(query.id, client);
+  }
+
+  protected call: ConsulCall = (api, opts) => api.agent.self(opts);
+
+  override async fetch(opts: { index: string | undefined; signal: AbortSignal }) {
+    if (opts.index !== undefined) await pause(this.pollMs, opts.signal);
+    const result = await super.fetch({ index: undefined, signal: opts.signal });
+    return { value: result.value, index: 'poll' };
+  }
+
+  protected normalize(body: unknown): NodeInfo {
+    return normalizeAgentSelf(body);
+  }
+}

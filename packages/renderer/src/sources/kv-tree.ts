@@ -1,0 +1,31 @@
+import { compareStrings, type KvPair, type KvTreeQuery } from '../queries.js';
+import type { ConsulCall, ConsulClient } from './consul-client.js';
+import { ConsulSource } from './consul-source.js';
+
+/** Recursive KV listing -> `[{key, path, value}]`, folders (keys ending in `/`) left out, by path. */
+export function normalizeKvTree(prefix: string, body: unknown): KvPair[] {
+  const items = Array.isArray(body) ? (body as Array<{ Key?: string; Value?: unknown }>) : [];
+  return items
+    .filter((i) => typeof i.Key === 'string' && !i.Key.endsWith('/'))
+    .map((i) => {
+      const path = i.Key as string;
+      return { key: path.slice(prefix.length).replace(/^\/+/, ''), path, value: typeof i.Value === 'string' ? i.Value : '' };
+    })
+    .sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** `(tree "prefix")`: every key under a prefix, as a blocking query. */
+export class KvTreeSource extends ConsulSource<KvPair[]> {
+  constructor(
+    readonly query: KvTreeQuery,
+    client: ConsulClient,
+  ) {
+    super(query.id, client);
+  }
+
+  protected call: ConsulCall = (api, opts) => api.kv.get({ ...opts, key: this.query.prefix, recurse: true });
+
+  protected normalize(body: unknown): KvPair[] {
+    return normalizeKvTree(this.query.prefix, body);
+  }
+}

@@ -1,0 +1,130 @@
+import { watch, type BackoffOptions, type Source } from '@api-server/core';
+import { MapDataView, type DataView } from './data-view.js';
+import { applyEmptyPolicy } from './empty-policy.js';
+import type { Query } from './queries.js';
+import { systemClock, type Clock } from './quiescence.js';
+
+export interface WatchEvents {
+  /** An answer that templates can see changed (first answer included). */
+  onChange(query: Query): void;
+  onFetch?(query: Query, changed: boolean): void;
+  onError?(query: Query, err: unknown, attempt: number, delayMs: number): void;
+  /** A health query answered empty and its previous instances are held. */
+  onHold?(query: Query, held: number, graceMs: number): void;
+}
+
+interface Entry {
+  query: Query;
+  controller: AbortController;
+  /** Latest answer as Consul gave it (the cache may hold older instances). */
+  raw?: unknown;
+  heldSince?: number;
+  holdTimer?: unknown;
+}
+
+/**
+ * One watch per distinct query, shared by every template (the query id is the key),
+ * each running core `watch()`; their answers go into one in-memory cache that the
+ * render pass reads. A query no template uses any more is stopped and forgotten.
+ */
+export class DependencyWatches {
+  private readonly entries = new Map<string, Entry>();
+  private readonly cache = new Map<string, unknown>();
+  readonly view: DataView = new MapDataView(this.cache);
+
+  constructor(
+    private readonly opts: {
+      sourceFor: (query: Query) => Source<unknown>;
+      signal: AbortSignal;
+      events: WatchEvents;
+      emptyGraceMs: number;
+      minGapMs?: number;
+      backoff?: BackoffOptions;
+      clock?: Clock;
+    },
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Starts a watch for each query not watched yet. */
+  ensure(queries: readonly Query[]): void {
+    for (const query of queries) {
+      if (this.entries.has(query.id) || this.opts.signal.aborted) continue;
+      const controller = new AbortController();
+      const entry: Entry = { query, controller };
+      this.entries.set(query.id, entry);
+      const signal = AbortSignal.any([this.opts.signal, controller.signal]);
+      void watch(this.opts.sourceFor(query), {
+        signal,
+        minGapMs: this.opts.minGapMs ?? 250,
+        jitter: 0.5,
+        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+        onChange: (value) => this.accept(entry, value),
+        onFetch: (changed) => this.opts.events.onFetch?.(query, changed),
+        onError: (err, attempt, delay) => this.opts.events.onError?.(query, err, attempt, delay),
+      });
+    }
+  }
+
+  /** Stops every watch whose query is not in `keep`, and drops its cached answer. */
+  retain(keep: readonly Query[]): void {
+    const ids = new Set(keep.map((q) => q.id));
+    for (const [id, entry] of this.entries) {
+      if (ids.has(id)) continue;
+      this.clearHold(entry);
+      entry.controller.abort();
+      this.entries.delete(id);
+      this.cache.delete(id);
+    }
+  }
+
+  stop(): void {
+    this.retain([]);
+  }
+
+  private accept(entry: Entry, value: unknown): void {
+    if (!this.entries.has(entry.query.id)) return;
+    entry.raw = value;
+    if (entry.query.kind !== 'health.service') {
+      this.cache.set(entry.query.id, value);
+      this.opts.events.onChange(entry.query);
+      return;
+    }
+    this.applyHealth(entry);
+  }
+
+  private applyHealth(entry: Entry): void {
+    const clock = this.opts.clock ?? systemClock;
+    const previous = this.cache.get(entry.query.id) as unknown[] | undefined;
+    const result = applyEmptyPolicy(
+      previous && { value: previous, ...(entry.heldSince === undefined ? {} : { heldSince: entry.heldSince }) },
+      entry.raw as unknown[],
+      clock.now(),
+      this.opts.emptyGraceMs,
+    );
+    if (result.started) this.opts.events.onHold?.(entry.query, result.value.length, this.opts.emptyGraceMs);
+    if (result.expiresAt === undefined) this.clearHold(entry);
+    else if (entry.holdTimer === undefined) {
+      entry.heldSince = result.heldSince;
+      entry.holdTimer = clock.setTimeout(() => {
+        entry.holdTimer = undefined;
+        if (this.entries.has(entry.query.id)) this.applyHealth(entry);
+      }, result.expiresAt - clock.now());
+    }
+    const changed = previous !== result.value;
+    this.cache.set(entry.query.id, result.value);
+    if (changed) this.opts.events.onChange(entry.query);
+  }
+
+  private clearHold(entry: Entry): void {
+    if (entry.holdTimer !== undefined) (this.opts.clock ?? systemClock).clearTimeout(entry.holdTimer);
+    entry.holdTimer = undefined;
+    entry.heldSince = undefined;
+  }
+}
