@@ -1,8 +1,23 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { dev, devHelp } from './commands/dev.js';
 import { status, statusHelp } from './commands/status.js';
 
+const print = (s: string) => process.stdout.write(`${s}\n`);
+
 const commands: Record<string, { help: string; run: (argv: string[]) => Promise<number> }> = {
+  dev: {
+    help: devHelp,
+    run: async (argv) => {
+      const { values } = parseArgs({
+        args: argv,
+        options: { 'work-dir': { type: 'string' }, 'http-port': { type: 'string' }, 'free-ports': { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } },
+      });
+      const httpPort = values['http-port'] === undefined ? undefined : Number(values['http-port']);
+      if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort > 0 && httpPort < 65536)) throw new Error(`--http-port: expected a port number, got "${values['http-port']}"`);
+      return dev({ workDir: values['work-dir'], httpPort, freePorts: values['free-ports'] ?? false, quiet: values.quiet ?? false }, print);
+    },
+  },
   status: {
     help: statusHelp,
     run: async (argv) => {
@@ -10,9 +25,7 @@ const commands: Record<string, { help: string; run: (argv: string[]) => Promise<
         args: argv,
         options: { 'shared-dir': { type: 'string' }, json: { type: 'boolean', default: false } },
       });
-      return status({ sharedDir: values['shared-dir'] ?? process.env.SHARED_DIR ?? '/shared', json: values.json ?? false }, (s) =>
-        process.stdout.write(`${s}\n`),
-      );
+      return status({ sharedDir: values['shared-dir'] ?? process.env.SHARED_DIR ?? '/shared', json: values.json ?? false }, print);
     },
   },
 };

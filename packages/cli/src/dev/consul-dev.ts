@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, until } from './free-port.js';
+
+/** The Consul binary the project installs (scripts/install-system-deps.sh), or CONSUL_BIN. */
+export const consulBin = (repoRoot: string) => process.env.CONSUL_BIN ?? resolve(repoRoot, 'tools/consul');
+
+/**
+ * A real `consul agent -dev` on loopback ports (FIELD-NOTES: ready when the leader is
+ * known), for the local pod and the tests.
+ */
+export class ConsulDev {
+  private proc: ChildProcess | undefined;
+  private dataDir = '';
+  output = '';
+
+  private constructor(
+    readonly bin: string,
+    readonly ports: { http: number; serfLan: number; serfWan: number; server: number },
+    readonly nodeName: string,
+  ) {}
+
+  static async start(opts: { bin: string; httpPort?: number; nodeName?: string }): Promise<ConsulDev> {
+    const ports = { http: opts.httpPort ?? (await freePort()), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
+    const agent = new ConsulDev(opts.bin, ports, opts.nodeName ?? 'test-node');
+    await agent.launch();
+    return agent;
+  }
+
+  get addr(): string {
+    return `127.0.0.1:${this.ports.http}`;
+  }
+
+  get url(): string {
+    return `http://${this.addr}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Starts (or restarts after stop()) the agent on the same ports. */
+  async launch(): Promise<void> {
+    this.dataDir ||= await mkdtemp(join(tmpdir(), 'consul-dev-'));
+    const p = this.ports;
+    const proc = spawn(
+      this.bin,
+      ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', this.nodeName,
+        `-http-port=${p.http}`, '-dns-port=-1', '-grpc-port=-1', `-serf-lan-port=${p.serfLan}`,
+        `-serf-wan-port=${p.serfWan}`, `-server-port=${p.server}`, `-data-dir=${this.dataDir}`, '-log-level=warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    const exited = new Promise<never>((_, reject) => proc.once('error', reject));
+    await Promise.race([
+      exited,
+      until(async () => ((await (await fetch(`${this.url}/v1/status/leader`)).json()) as string).length > 0, 30_000, `consul leader on ${this.addr}`),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((r) => {
+      proc.once('exit', () => r());
+      proc.kill('SIGKILL');
+    });
+    this.proc = undefined;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`consul ${method} ${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /** Registers a service instance with a TTL check that starts passing (or not). */
+  async register(opts: { id: string; name: string; address: string; port: number; tags?: string[]; meta?: Record<string, string>; passing?: boolean }): Promise<void> {
+    await this.api('PUT', '/v1/agent/service/register', {
+      ID: opts.id,
+      Name: opts.name,
+      Address: opts.address,
+      Port: opts.port,
+      Tags: opts.tags ?? [],
+      Meta: opts.meta ?? {},
+      Check: { CheckID: `check-${opts.id}`, TTL: '600s', Status: opts.passing === false ? 'critical' : 'passing' },
+    });
+  }
+
+  async deregister(id: string): Promise<void> {
+    await this.api('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+  }
+
+  async setHealth(id: string, passing: boolean): Promise<void> {
+    await this.api('PUT', `/v1/agent/check/${passing ? 'pass' : 'fail'}/check-${encodeURIComponent(id)}`);
+  }
+
+  async putKey(key: string, value: string): Promise<void> {
+    const res = await fetch(`${this.url}/v1/kv/${key}`, { method: 'PUT', body: value });
+    if (!res.ok) throw new Error(`consul kv put ${key}: ${res.status}`);
+  }
+}

@@ -1,0 +1,175 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readTree } from '@api-server/core';
+import { ConsulDev, consulBin } from './consul-dev.js';
+import { DemoInstance } from './demo-services.js';
+import { freePort, until } from './free-port.js';
+import { kustomize, podTemplate, type K8sObject } from './kustomize.js';
+import { planPod, type ProcessPlan } from './pod-plan.js';
+import { LocalContainer, prepareVolumes } from './pod-runner.js';
+import { S3Dev } from './s3-dev.js';
+
+export interface DevPodOptions {
+  repoRoot: string;
+  workDir: string;
+  /** Every listen address on a free loopback port (tests); otherwise the manifest's ports on 127.0.0.1, HTTP on httpPort. */
+  freePorts?: boolean;
+  httpPort?: number;
+  syncIntervalMs?: number;
+  echo?: (container: string, line: string) => void;
+}
+
+export interface DevPodSummary {
+  http: string;
+  stats: string;
+  consul: string;
+  s3: string;
+  source: string;
+  sharedVolumes: string;
+  logs: string;
+  containers: Record<string, { pid: number | undefined; metrics: string | undefined; log: string }>;
+  skipped: Array<{ container: string; reason: string }>;
+  demo: Array<{ id: string; service: string; port: number }>;
+}
+
+/** Variables holding a listen or connect address that the local runner re-homes on loopback. */
+const isAddressVar = (name: string) => /(_ADDR|_BIND)$/.test(name) && name !== 'CONSUL_HTTP_ADDR';
+const LOCAL_PORTS: Record<number, number> = { 80: 8080, 443: 8443, 5432: 15432 };
+
+/**
+ * The pod from its own manifest, as local processes: `kustomize deploy/k8s`, then
+ * every container of ours started with the manifest's command, environment and
+ * mounts, beside the embedded defaults a newcomer needs (consul agent -dev, an s3rver
+ * bucket seeded from templates/, demo services registered in Consul).
+ */
+export class DevPod {
+  private constructor(
+    readonly summary: DevPodSummary,
+    readonly consul: ConsulDev,
+    readonly s3: S3Dev,
+    readonly containers: LocalContainer[],
+    readonly demo: DemoInstance[],
+    readonly plans: ProcessPlan[],
+  ) {}
+
+  static async start(opts: DevPodOptions): Promise<DevPod> {
+    const objects = await kustomize(join(opts.repoRoot, 'deploy/k8s'));
+    const config = configMapData(objects);
+    const source = new URL(config.SOURCE_URL ?? 's3://api-server-routing/prod');
+    const bucket = source.hostname;
+    const prefix = source.pathname.replace(/^\/+|\/+$/g, '');
+
+    const started: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: LocalContainer[] } = { demo: [], containers: [] };
+    try {
+      started.consul = await ConsulDev.start({ bin: consulBin(opts.repoRoot), nodeName: hostname() });
+      started.s3 = await S3Dev.start({ buckets: [bucket] });
+      for (const file of await readTree(join(opts.repoRoot, 'templates'))) {
+        if (file.path !== 'README.md') await started.s3.put(bucket, prefix ? `${prefix}/${file.path}` : file.path, file.data);
+      }
+      for (const id of ['web-1', 'web-2', 'api-1']) {
+        const instance = await DemoInstance.start(id);
+        started.demo.push(instance);
+        await instance.register(started.consul);
+      }
+
+      const addresses = await addressPlan(objects, opts);
+      const { plans, skipped } = planPod(objects, {
+        repoRoot: opts.repoRoot,
+        workDir: opts.workDir,
+        nodeName: hostname(),
+        nodeIp: '127.0.0.1',
+        ownImagePrefix: 'api-server/',
+        overrides: {
+          ...addresses,
+          renderer: { ...addresses.renderer, CONSUL_HTTP_ADDR: started.consul.addr },
+          's3-sync': { ...addresses['s3-sync'], ...started.s3.env(), SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 1000) },
+        },
+      });
+      const logDir = join(opts.workDir, 'logs');
+      await prepareVolumes(opts.workDir, plans, { 'host-logs': join(opts.workDir, 'host/var/log/api-server') });
+      for (const plan of plans) {
+        const container = new LocalContainer(plan, logDir, opts.echo);
+        await container.start();
+        started.containers.push(container);
+      }
+      const env = (name: string, key: string) => plans.find((p) => p.container === name)?.env[key];
+      const httpAddr = env('renderer', 'HTTP_BIND') ?? '127.0.0.1:8080';
+      const summary: DevPodSummary = {
+        http: `http://${httpAddr}`,
+        stats: `http://${env('renderer', 'STATS_BIND') ?? '127.0.0.1:8404'}/stats`,
+        consul: started.consul.url,
+        s3: `${started.s3.endpoint} (bucket ${bucket}, prefix ${prefix || '/'})`,
+        source: `s3://${bucket}/${prefix}`,
+        sharedVolumes: join(opts.workDir, 'volumes'),
+        logs: logDir,
+        containers: Object.fromEntries(
+          started.containers.map((c) => [c.plan.container, { pid: c.pid, metrics: c.plan.env.METRICS_ADDR && `http://${c.plan.env.METRICS_ADDR}/metrics`, log: join(logDir, `${c.plan.container}.log`) }]),
+        ),
+        skipped,
+        demo: started.demo.map((d) => ({ id: d.id, service: d.service, port: d.port })),
+      };
+      await mkdir(opts.workDir, { recursive: true });
+      await writeFile(join(opts.workDir, 'dev.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      return new DevPod(summary, started.consul, started.s3, started.containers, started.demo, plans);
+    } catch (err) {
+      await stopAll(started);
+      throw err;
+    }
+  }
+
+  /** Resolves once HAProxy routes `host` to one of the demo instances. */
+  async waitUntilRouting(host = 'web.localhost', timeoutMs = 60_000): Promise<void> {
+    await until(
+      async () => {
+        const res = await fetch(`${this.summary.http}/`, { headers: { host } });
+        return res.status === 200 && (await res.text()).startsWith('web-');
+      },
+      timeoutMs,
+      `HAProxy routing ${host} at ${this.summary.http}`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await stopAll({ consul: this.consul, s3: this.s3, demo: this.demo, containers: this.containers });
+  }
+}
+
+async function stopAll(s: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: LocalContainer[] }): Promise<void> {
+  // Reverse start order: the supervisor (and its HAProxy) before the stages feeding it.
+  for (const c of [...s.containers].reverse()) await c.stop(20_000);
+  await Promise.all(s.demo.map((d) => d.stop()));
+  await s.consul?.destroy();
+  await s.s3?.stop();
+}
+
+function configMapData(objects: K8sObject[]): Record<string, string> {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'api-server-config') as { data?: Record<string, string> } | undefined;
+  return cm?.data ?? {};
+}
+
+/**
+ * Every address variable of every container re-homed on 127.0.0.1, by port, so two
+ * containers that share an address in the manifest (the syslog port) still share it.
+ */
+async function addressPlan(objects: K8sObject[], opts: DevPodOptions): Promise<Record<string, Record<string, string>>> {
+  const config = configMapData(objects);
+  const byPort = new Map<number, number>();
+  const out: Record<string, Record<string, string>> = {};
+  for (const obj of objects) {
+    for (const c of podTemplate(obj)?.spec.containers ?? []) {
+      for (const e of c.env ?? []) {
+        if (!isAddressVar(e.name)) continue;
+        const value = e.value ?? (e.valueFrom?.configMapKeyRef ? config[e.valueFrom.configMapKeyRef.key] : undefined);
+        const match = value ? /:(\d+)$/.exec(value) : null;
+        if (!match) continue;
+        const port = Number(match[1]);
+        if (!byPort.has(port)) byPort.set(port, opts.freePorts ? await freePort() : port === 80 && opts.httpPort ? opts.httpPort : (LOCAL_PORTS[port] ?? port));
+        (out[c.name] ??= {})[e.name] = `127.0.0.1:${byPort.get(port)}`;
+      }
+    }
+  }
+  return out;
+}
+
+export const defaultWorkDir = (repoRoot: string) => resolve(repoRoot, '.tmp/dev');
