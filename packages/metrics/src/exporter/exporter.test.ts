@@ -131,7 +131,7 @@ describe('HaproxyExporter', () => {
       },
     });
     expect(await exporter.collect()).toContain('haproxy_up 0\n');
-    expect(exporter.lastError?.message).toBe('ECONNREFUSED');
+    expect((exporter.lastError as Error).message).toBe('ECONNREFUSED');
     fail = false;
     calls = 0;
     const [a, b] = await Promise.all([exporter.collect(), exporter.collect()]);

@@ -1,4 +1,3 @@
-import { describeError } from '@api-server/core';
 import { renderExporter, type ScrapeResult } from './render.js';
 import { parseInfo, parseStatCsv } from './stat-csv.js';
 import { queryStatsSocket } from './stats-socket.js';
@@ -22,7 +21,8 @@ export class HaproxyExporter {
   private scrapes = 0;
   private csvParseFailures = 0;
   private inflight: Promise<string> | undefined;
-  lastError: ReturnType<typeof describeError> | null = null;
+  /** Why the last scrape failed (the raw error), null after a good one. */
+  lastError: unknown = null;
 
   constructor(private readonly opts: HaproxyExporterOptions) {}
 
@@ -47,7 +47,7 @@ export class HaproxyExporter {
       info: info.status === 'fulfilled' ? info.value : null,
     };
     if (stat.status === 'rejected') {
-      this.lastError = describeError(stat.reason);
+      this.lastError = stat.reason;
       this.opts.onScrapeError?.(stat.reason);
     } else {
       this.lastError = null;

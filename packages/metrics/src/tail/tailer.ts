@@ -52,6 +52,8 @@ const HEAD_BYTES = 256;
  */
 export class FileTailer {
   private file: OpenFile | undefined;
+  /** The position when the file was closed at the end of run(). */
+  private closedAt: TailPosition | null = null;
   private readonly buf: Buffer;
   private readonly maxLine: number;
   bytesRead = 0;
@@ -64,7 +66,7 @@ export class FileTailer {
   /** The current position, or null before any file was opened. */
   get position(): TailPosition | null {
     const f = this.file;
-    return f ? { inode: f.inode, offset: f.committed, head: f.head, headLength: f.headLength } : null;
+    return f ? { inode: f.inode, offset: f.committed, head: f.head, headLength: f.headLength } : this.closedAt;
   }
 
   /** Tails until the signal aborts; the file is closed on return. */
@@ -82,6 +84,7 @@ export class FileTailer {
         if (!busy && !(await pause(this.opts.pollMs, signal))) break;
       }
     } finally {
+      this.closedAt = this.position;
       await this.file?.fh.close().catch(() => undefined);
       this.file = undefined;
     }
