@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1.7
+# haproxy-supervisor: built from the repository root:
+#   docker build -f docker/haproxy-supervisor.Dockerfile -t api-server/haproxy-supervisor:0.1.0 .
+# Pin the base by digest in your registry mirror (NODE_IMAGE=node:22-bookworm-slim@sha256:...).
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+RUN npm install -g pnpm@10.20.0
+WORKDIR /src
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
+COPY packages ./packages
+RUN pnpm install --frozen-lockfile --filter "@api-server/haproxy-supervisor..."
+RUN pnpm exec tsc -b packages/haproxy-supervisor
+# Only the package, its built output and its production dependencies.
+RUN pnpm --filter "@api-server/haproxy-supervisor" deploy --legacy --prod /out
+
+FROM ${NODE_IMAGE}
+# HAProxy 2.6 from Debian bookworm, allowed to bind :80 as the non-root user.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends haproxy libcap2-bin \
+ && setcap cap_net_bind_service=+ep /usr/sbin/haproxy \
+ && apt-get purge -y libcap2-bin && apt-get autoremove -y \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build --chown=0:0 /out /app/packages/haproxy-supervisor
+ENV NODE_ENV=production SHARED_DIR=/shared
+USER 10001:10001
+ENTRYPOINT ["node", "--enable-source-maps", "packages/haproxy-supervisor/dist/main.js"]

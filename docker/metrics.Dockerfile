@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1.7
+# metrics: built from the repository root:
+#   docker build -f docker/metrics.Dockerfile -t api-server/metrics:0.1.0 .
+# Pin the base by digest in your registry mirror (NODE_IMAGE=node:22-bookworm-slim@sha256:...).
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+RUN npm install -g pnpm@10.20.0
+WORKDIR /src
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
+COPY packages ./packages
+RUN pnpm install --frozen-lockfile --filter "@api-server/metrics..."
+RUN pnpm exec tsc -b packages/metrics
+# Only the package, its built output and its production dependencies.
+RUN pnpm --filter "@api-server/metrics" deploy --legacy --prod /out
+
+FROM ${NODE_IMAGE}
+WORKDIR /app
+COPY --from=build --chown=0:0 /out /app/packages/metrics
+ENV NODE_ENV=production SHARED_DIR=/shared
+USER 10001:10001
+ENTRYPOINT ["node", "--enable-source-maps", "packages/metrics/dist/main.js"]
