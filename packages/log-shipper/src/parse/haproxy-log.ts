@@ -220,3 +220,16 @@ function parseTcpTail(sc: Scanner, base: Base, t: number[]): TcpLog | undefined 
   if (!c || sc.rest() !== '') return undefined;
   return { kind: 'tcp', ...base, tw: t[0]!, tc: t[1]!, tt: t[2]!, bytesRead, terminationState, ...c };
 }
+
+/**
+ * HAProxy writes `<n> event(s) dropped` into a sink after it had to drop messages
+ * (its ring was full, e.g. while the shipper was away too long). Returns n, or 0.
+ */
+export function droppedAnnouncement(message: string): number {
+  const sp = message.indexOf(' ');
+  if (sp <= 0 || message.length > sp + 16) return 0;
+  const tail = message.slice(sp + 1);
+  if (tail !== 'events dropped' && tail !== 'event dropped') return 0;
+  const n = int(message.slice(0, sp));
+  return Number.isNaN(n) || n < 0 ? 0 : n;
+}
