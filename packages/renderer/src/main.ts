@@ -41,7 +41,8 @@ await runComponent({
     log.info({ consul: address.baseUrl, envAllow: env.TEMPLATE_ENV_ALLOW }, 'renderer starting');
     await renderer.start();
     return {
-      ready: () => renderer.ready(),
+      // '' means ready: core's runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
+      ready: () => renderer.ready() ?? '',
       stop: async () => {
         await renderer.stop();
         client.destroy();
