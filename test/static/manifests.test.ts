@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as apps from 'kubernetes-models/apps/v1';
@@ -42,6 +44,18 @@ describe('deploy/k8s', () => {
       expect(checkManifest(objects)).toEqual([]);
     });
   }
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!kubectl)('our kustomize reading equals `kubectl kustomize` for the base and the overlay', async () => {
+    for (const dir of ['', 'overlays/example']) {
+      const out = spawnSync('kubectl', ['kustomize', join(BASE, dir)], { encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(0);
+      const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+      const theirs = parseAllDocuments(out.stdout).map((d) => d.toJS() as K8sObject).sort((a, b) => key(a).localeCompare(key(b)));
+      const ours = (await kustomize(join(BASE, dir))).sort((a, b) => key(a).localeCompare(key(b)));
+      expect(ours).toEqual(theirs);
+    }
+  });
 
   it('schema validation catches a malformed object (so the check above can fail)', async () => {
     const ds = (await kustomize(BASE)).find((o) => o.kind === 'DaemonSet')!;

@@ -9,7 +9,7 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: { name: st
 interface Kustomization {
   resources?: string[];
   namespace?: string;
-  labels?: Array<{ pairs: Record<string, string>; includeSelectors?: boolean }>;
+  labels?: Array<{ pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }>;
   images?: Array<{ name: string; newName?: string; newTag?: string; digest?: string }>;
   patches?: Array<{ target: { kind?: string; name?: string }; patch: string }>;
 }
@@ -40,7 +40,8 @@ export async function kustomize(dir: string): Promise<K8sObject[]> {
     for (const label of k.labels ?? []) {
       obj.metadata.labels = { ...obj.metadata.labels, ...label.pairs };
       const template = podTemplate(obj);
-      if (template) template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...label.pairs } };
+      // Like kustomize: pod templates get the labels only when asked to (selectors are immutable).
+      if (template && (label.includeTemplates || label.includeSelectors)) template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...label.pairs } };
     }
     for (const container of containersOf(obj)) {
       const image = k.images?.find((i) => container.image === i.name || container.image.startsWith(`${i.name}:`) || container.image.startsWith(`${i.name}@`));
