@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readTree } from '@api-server/core';
+import { PipelineError, readTree } from '@api-server/core';
+import { checkManifest } from './manifest-checks.js';
 import { ConsulDev, consulBin } from './consul-dev.js';
 import { DemoInstance } from './demo-services.js';
 import { freePort, until } from './free-port.js';
@@ -55,6 +56,8 @@ export class DevPod {
 
   static async start(opts: DevPodOptions): Promise<DevPod> {
     const objects = await kustomize(join(opts.repoRoot, 'deploy/k8s'));
+    const problems = checkManifest(objects);
+    if (problems.length) throw new PipelineError('DEV_MANIFEST_INVALID', `deploy/k8s has problems:\n  ${problems.join('\n  ')}`);
     const config = configMapData(objects);
     const source = new URL(config.SOURCE_URL ?? 's3://api-server-routing/prod');
     const bucket = source.hostname;
