@@ -70,7 +70,7 @@ export async function runComponent<S extends z.ZodRawShape>(opts: {
     address: env.METRICS_ADDR,
     registry,
     healthy: pulse.probe,
-    ready: () => handle?.ready() ?? 'starting',
+    ready: () => (handle ? handle.ready() : 'starting'),
   });
   closeServer = server.close;
   handle = await opts.start({ env, log, registry, state, signal: controller.signal, beat: pulse.beat });
