@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { intFromEnv, listenAddress, z } from '@api-server/core';
+import { addressEnv, intFromEnv, z } from '@api-server/core';
 
 /** Default for the component's own `/metrics` `/healthz` `/readyz` (METRICS_ADDR). */
 export const DEFAULT_METRICS_ADDR = ':9705';
@@ -11,8 +11,8 @@ export const DEFAULT_METRICS_ADDR = ':9705';
 export const envShape = {
   LOG_DIR: z.string().min(1).default('/var/log/api-server'),
   HAPROXY_STATS_SOCKET: z.string().min(1).default('run/haproxy-admin.sock'),
-  LOG_METRICS_ADDR: listenAddress.default(':3803' as never),
-  HAPROXY_METRICS_ADDR: listenAddress.default(':9101' as never),
+  LOG_METRICS_ADDR: addressEnv(':3803'),
+  HAPROXY_METRICS_ADDR: addressEnv(':9101'),
   /** Most label sets one log-derived metric may hold; more fold into one overflow series. */
   LOG_METRICS_MAX_SERIES: intFromEnv(1).default(10_000),
   /** A label set not updated for this long is dropped from :3803. */

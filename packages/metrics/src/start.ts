@@ -59,7 +59,9 @@ export async function startMetrics(ctx: ComponentContext<MetricsEnv>): Promise<C
   timer.unref();
 
   return {
-    ready: () => null,
+    // Ready once both listeners are bound (they are, by now). '' and not null: core's
+    // runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
+    ready: () => '',
     stop: async () => {
       clearInterval(timer);
       await pipeline.stop();
