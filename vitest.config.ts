@@ -18,8 +18,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
           pool: 'forks',
+          // One file at a time: each starts HAProxy, Consul and s3rver on a 2-core machine.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -2,10 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort, until } from './free-port.js';
 
+/** The repository root, from this file's place in packages/cli/{src,dist}/dev. */
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+
 /** The Consul binary the project installs (scripts/install-system-deps.sh), or CONSUL_BIN. */
-export const consulBin = (repoRoot: string) => process.env.CONSUL_BIN ?? resolve(repoRoot, 'tools/consul');
+export const consulBin = (repoRoot = REPO_ROOT) => process.env.CONSUL_BIN ?? resolve(repoRoot, 'tools/consul');
 
 /**
  * A real `consul agent -dev` on loopback ports (FIELD-NOTES: ready when the leader is
@@ -22,9 +26,9 @@ export class ConsulDev {
     readonly nodeName: string,
   ) {}
 
-  static async start(opts: { bin: string; httpPort?: number; nodeName?: string }): Promise<ConsulDev> {
+  static async start(opts: { bin?: string; httpPort?: number; nodeName?: string } = {}): Promise<ConsulDev> {
     const ports = { http: opts.httpPort ?? (await freePort()), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
-    const agent = new ConsulDev(opts.bin, ports, opts.nodeName ?? 'test-node');
+    const agent = new ConsulDev(opts.bin ?? consulBin(), ports, opts.nodeName ?? 'test-node');
     await agent.launch();
     return agent;
   }

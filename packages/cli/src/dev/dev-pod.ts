@@ -66,7 +66,7 @@ export class DevPod {
     const started: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: LocalContainer[] } = { demo: [], containers: [] };
     try {
       started.consul = await ConsulDev.start({ bin: consulBin(opts.repoRoot), nodeName: hostname() });
-      started.s3 = await S3Dev.start({ buckets: [bucket] });
+      started.s3 = await S3Dev.start([bucket]);
       for (const file of await readTree(join(opts.repoRoot, 'templates'))) {
         if (file.path !== 'README.md') await started.s3.put(bucket, prefix ? `${prefix}/${file.path}` : file.path, file.data);
       }

@@ -16,13 +16,13 @@ export class S3Dev {
     readonly client: S3Client,
   ) {}
 
-  static async start(opts: { buckets: string[]; port?: number }): Promise<S3Dev> {
+  static async start(buckets: string[] = ['templates'], fixedPort?: number): Promise<S3Dev> {
     const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
-    const port = opts.port ?? (await freePort());
+    const port = fixedPort ?? (await freePort());
     const server = new S3rver({ port, address: '127.0.0.1', directory: dir, silent: true });
     await server.run();
     const client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    for (const Bucket of opts.buckets) await client.send(new CreateBucketCommand({ Bucket }));
+    for (const Bucket of buckets) await client.send(new CreateBucketCommand({ Bucket }));
     return new S3Dev(server, port, dir, client);
   }
 
