@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** The renderer's own metrics (README, "Metrics"). */
 export function rendererMetrics(registry: Registry) {
   const registers = [registry];
-  return {
+  const metrics = {
     renders: new Counter({
       name: 'renderer_renders_total',
       help: 'Complete render passes, by result: published (new version), unchanged (same bytes as current), error.',
@@ -36,6 +36,10 @@ export function rendererMetrics(registry: Registry) {
     templateErrors: new Counter({ name: 'renderer_template_errors_total', help: 'Template parse and render errors.', registers }),
     waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
   };
+  // Every series exists from the start, so rate() and alerts see a 0 before the first event.
+  for (const result of ['published', 'unchanged', 'error']) metrics.renders.inc({ result }, 0);
+  for (const result of ['success', 'error']) metrics.consulRequests.inc({ result }, 0);
+  return metrics;
 }
 
 export type RendererMetrics = ReturnType<typeof rendererMetrics>;

@@ -48,6 +48,7 @@ describe('renderTree helpers', () => {
     ['noEscape: & \' = < > " come out as written', `acl a hdr(host) -i a&b 'x'=y <z> "q"`, `acl a hdr(host) -i a&b 'x'=y <z> "q"`],
     ['noEscape through a helper', '{{replace "x" "x" "a&b<c=\'d\'"}}', "a&b<c='d'"],
     ['fields win over same-named helpers', '{{#each (tree "cfg/hosts")}}{{key}} {{/each}}{{#each (service "web")}}{{node}} {{/each}}', 'a b n1 n2 '],
+    ['@root.node inside a loop', '{{#each (service "web")}}{{@root.node.name}}>{{node}} {{/each}}', 'node-a>n1 node-a>n2 '],
     ['node inside a partial with hash params', '{{> p x="1"}}', 'node-a 1'],
     ['no prototype access', '{{constructor}}{{#with (node)}}{{__proto__}}{{/with}}', ''],
   ])('%s', (_name, src, expected) => {
