@@ -2,7 +2,10 @@ import { boolFromEnv, intFromEnv, parseHostPort, z, type HostPort } from '@api-s
 
 const MiB = 1024 * 1024;
 
-/** A loopback syslog address: `host:port`, host defaults to 127.0.0.1 (the pod's loopback). */
+/**
+ * A loopback syslog address: `host:port`, host defaults to 127.0.0.1 (the pod's loopback).
+ * Defaults use `.prefault()`: in zod 4 `.default()` returns the value without the transform.
+ */
 const syslogAddress = z.string().transform((value, ctx): HostPort => {
   const parsed = parseHostPort(value, '127.0.0.1');
   if (!parsed) {
@@ -30,14 +33,14 @@ export const envShape = {
   LOG_ROTATE_KEEP_DAYS: intFromEnv(0).default(0),
   /** gzip level of rotated files (1 fastest .. 9 smallest). */
   LOG_ROTATE_GZIP_LEVEL: intFromEnv(1).max(9).default(6),
-  SYSLOG_TCP_ADDR: syslogAddress.default('127.0.0.1:5141' as never),
-  SYSLOG_UDP_ADDR: syslogAddress.default('127.0.0.1:5140' as never),
+  SYSLOG_TCP_ADDR: syslogAddress.prefault('127.0.0.1:5141'),
+  SYSLOG_UDP_ADDR: syslogAddress.prefault('127.0.0.1:5140'),
   /** Longer messages are cut to this size, kept and counted as truncated. */
   SYSLOG_MAX_MESSAGE_BYTES: intFromEnv(480).default(64 * 1024),
   /** SO_RCVBUF asked for the UDP socket (the kernel caps it at net.core.rmem_max). */
   SYSLOG_UDP_RECV_BUFFER_BYTES: intFromEnv(0).default(8 * MiB),
   /** JSON lines of parsed records on stdout. */
-  SINK_STDOUT: boolFromEnv.default('false' as never),
+  SINK_STDOUT: boolFromEnv.prefault('false'),
   /** POST batches here; unset = no HTTP sink. */
   SINK_HTTP_URL: optionalUrl.optional(),
   /** Body shape: NDJSON records, Elasticsearch `_bulk` (action line per record) or Loki push JSON. */

@@ -99,6 +99,12 @@ export class LogFile {
     }
   }
 
+  /** flush(), then wait for a background gzip to finish (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.flush();
+    await this.compressing;
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
