@@ -2,10 +2,18 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 
+/**
+ * prom-client's gauges whose names end in `_total`: promtool flags them (a `_total`
+ * suffix promises a counter), and every /metrics must pass `promtool check metrics`.
+ * The same figures remain without the suffix (`nodejs_active_handles`, ...).
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** One registry per process, with Node's process metrics (CPU, memory, event loop lag). */
 export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   return registry;
 }
 

@@ -51,6 +51,6 @@ describe('watch', () => {
     });
     expect(changes).toEqual([1, 2]);
     expect(errors).toEqual(['consul down']);
-    expect(seenIndexes).toEqual([undefined, '10', '11', '11', '12']);
+    expect(seenIndexes).toEqual([undefined, '10', '11', undefined, '12']);
   });
 });

@@ -45,6 +45,9 @@ export async function watch<T>(source: Source<T>, opts: WatchOptions<T>): Promis
       }
     } catch (err) {
       if (opts.signal.aborted && isAbortError(err)) return;
+      // Start over without an index: a restarted Consul counts from a low index again,
+      // and a blocking query on the old one would sit out its whole wait.
+      index = undefined;
       failures++;
       const delay = backoffDelay(failures, opts.backoff);
       opts.onError?.(err, failures, delay);
