@@ -2,6 +2,14 @@
 import { parseArgs } from 'node:util';
 import { dev, devHelp } from './commands/dev.js';
 import { status, statusHelp } from './commands/status.js';
+import { completionCommand } from './commands/completion.js';
+import { diffCommand } from './commands/diff.js';
+import { publishCommand } from './commands/publish.js';
+import { releasesCommand } from './commands/releases.js';
+import { renderCommand } from './commands/render.js';
+import { rollbackCommand } from './commands/rollback.js';
+import { validateCommand } from './commands/validate.js';
+import { processIo, type Command } from './workflow/command-io.js';
 
 const print = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -28,7 +36,21 @@ const commands: Record<string, { help: string; run: (argv: string[]) => Promise<
       return status({ sharedDir: values['shared-dir'] ?? process.env.SHARED_DIR ?? '/shared', json: values.json ?? false }, print);
     },
   },
+  ...workflow({
+    validate: validateCommand,
+    render: renderCommand,
+    diff: diffCommand,
+    publish: publishCommand,
+    releases: releasesCommand,
+    rollback: rollbackCommand,
+    completion: completionCommand,
+  }),
 };
+
+/** The config-repository workflow commands (issue 6): they write through CommandIo. */
+function workflow(list: Record<string, Command>): Record<string, { help: string; run: (argv: string[]) => Promise<number> }> {
+  return Object.fromEntries(Object.entries(list).map(([name, c]) => [name, { help: c.help, run: (argv: string[]) => c.run(argv, processIo) }]));
+}
 
 const usage = `apictl: operate the API server's routing pipeline
 
