@@ -40,6 +40,7 @@ export class LogFile {
   private size = 0;
   private openedAt = 0;
   private pending: string[] = [];
+  private head = 0;
   private pendingChars = 0;
   private draining: Promise<void> | undefined;
   private compressing: Promise<void> | undefined;
@@ -73,7 +74,7 @@ export class LogFile {
     if (this.closed) return;
     this.pending.push(line);
     this.pendingChars += line.length + 1;
-    if (!this.high && this.pendingChars > (this.opts.highWaterBytes ?? 16 * 1024 * 1024)) {
+    if (!this.high && this.pendingChars > (this.opts.highWaterBytes ?? 4 * 1024 * 1024)) {
       this.high = true;
       this.opts.events.pressure(true);
     }
@@ -117,15 +118,25 @@ export class LogFile {
     try {
       for (;;) {
         if (this.ageDue || (this.size > 0 && this.size >= this.opts.maxBytes)) await this.rotate(this.ageDue ? 'age' : 'size');
-        if (this.pending.length === 0) break;
+        if (this.head >= this.pending.length) break;
         // Batches end at the size limit so files come out near it; while `.1` is still
         // compressing (no rotation possible) full-size batches keep the writer fast.
         const room = this.compressing ? MAX_WRITE : this.opts.maxBytes - this.size;
         const budget = Math.max(1, Math.min(MAX_WRITE, room));
-        let take = 0;
+        // A read index, not splice: taking from the front of a 100k-entry array is O(n).
+        const start = this.head;
+        let end = start;
         let chars = 0;
-        while (take < this.pending.length && (take === 0 || chars + this.pending[take]!.length < budget)) chars += this.pending[take++]!.length + 1;
-        const lines = this.pending.splice(0, take);
+        while (end < this.pending.length && (end === start || chars + this.pending[end]!.length < budget)) chars += this.pending[end++]!.length + 1;
+        const lines = start === 0 && end === this.pending.length ? this.pending : this.pending.slice(start, end);
+        this.head = end;
+        if (this.head === this.pending.length) {
+          this.pending = [];
+          this.head = 0;
+        } else if (this.head > 65_536) {
+          this.pending = this.pending.slice(this.head);
+          this.head = 0;
+        }
         this.pendingChars -= chars;
         const body = Buffer.from(`${this.midLine ? '\n' : ''}${lines.join('\n')}\n`);
         if (this.size > 0 && this.size + body.length > this.opts.maxBytes) await this.rotate('size');
@@ -133,11 +144,11 @@ export class LogFile {
       }
     } finally {
       this.draining = undefined;
-      if (this.high && this.pendingChars < (this.opts.highWaterBytes ?? 16 * 1024 * 1024) / 2) {
+      if (this.high && this.pendingChars < (this.opts.highWaterBytes ?? 4 * 1024 * 1024) / 2) {
         this.high = false;
         this.opts.events.pressure(false);
       }
-      if (this.pending.length > 0 && !this.closed) this.draining = this.drain();
+      if (this.head < this.pending.length && !this.closed) this.draining = this.drain();
     }
   }
 
