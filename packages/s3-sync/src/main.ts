@@ -45,8 +45,7 @@ await runComponent({
       },
     );
     return {
-      // '' (not null) means ready: core's runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
-      ready: () => (state.state.current ? '' : 'no template version published yet'),
+      ready: () => (state.state.current ? null : 'no template version published yet'),
       stop: () => done,
     };
   },

@@ -1,7 +1,26 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/**
+ * Drops families `promtool check metrics` rejects: prom-client's default
+ * `nodejs_active_{handles,requests,resources}_total` are gauges with a counter's
+ * suffix. This belongs in core's `createRegistry`; until it moves there, each
+ * component cleans its own registry.
+ */
+export function dropNonConformingMetrics(registry: Registry): string[] {
+  const dropped: string[] = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    const { name, type } = metric as unknown as { name: string; type: string };
+    if (name.endsWith('_total') && type !== 'counter') {
+      registry.removeSingleMetric(name);
+      dropped.push(name);
+    }
+  }
+  return dropped;
+}
+
 /** s3-sync's Prometheus families, registered on the component's registry. */
 export function createSyncMetrics(registry: Registry) {
+  dropNonConformingMetrics(registry);
   const registers = [registry];
   const metrics = {
     polls: new Counter({ name: 's3_sync_polls_total', help: 'Polls of the source, by outcome: unchanged, changed (a new version was published), error.', labelNames: ['result'] as const, registers }),

@@ -29,7 +29,10 @@ export async function runSync(deps: SyncDeps): Promise<void> {
   const { metrics, state, log } = deps;
   let published = deps.initialId;
 
+  let failures = 0;
   const succeeded = async (tree: SyncedTree, result: 'changed' | 'unchanged') => {
+    if (failures > 0) log.info({ id: tree.id, afterFailures: failures }, 'sync recovered');
+    failures = 0;
     metrics.polls.labels(result).inc();
     metrics.lastSuccess.setToCurrentTime();
     metrics.consecutiveFailures.set(0);
@@ -90,6 +93,7 @@ export async function runSync(deps: SyncDeps): Promise<void> {
       metrics.polls.labels('error').inc();
       metrics.errors.labels(code).inc();
       metrics.consecutiveFailures.set(attempt);
+      failures = attempt;
       state.count('errors');
       log.warn({ err, attempt, retryInMs: delayMs }, 'sync failed; keeping the last good version');
       void state.failure(err, { consecutiveFailures: attempt, retryInMs: delayMs }).then(textfile, (e: unknown) => log.warn({ err: e }, 'could not write state file'));
