@@ -4,6 +4,9 @@
  * sets, and rendering many labelled histograms through it blocks the loop (#216).
  */
 
+/** Receives exposition text in pieces; awaiting it is where a render yields. */
+export type ChunkWriter = (chunk: string) => void | Promise<void>;
+
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Escapes a label value: backslash, double quote and newline. */

@@ -7,6 +7,7 @@ export { queryStatsSocket } from './exporter/stats-socket.js';
 export { FileTailer, type TailEvent, type TailerOptions } from './tail/tailer.js';
 export { loadPosition, parsePosition, PositionWriter, type TailPosition } from './tail/position.js';
 export { LogMetrics, codeClass, terminationState, DURATION_BUCKETS, type LineResult } from './logs/log-metrics.js';
-export { CounterFamily, HistogramFamily, renderFamilies, OVERFLOW_LABEL, type SeriesLimits } from './logs/series-store.js';
+export { CounterFamily, HistogramFamily, renderFamilies, streamFamilies, OVERFLOW_LABEL, type SeriesLimits, type ChunkWriter } from './logs/series-store.js';
 export { LogPipeline } from './logs/pipeline.js';
 export { startMetrics } from './start.js';
+export { startTextEndpoint, type TextEndpoint } from './http/text-endpoint.js';

@@ -41,9 +41,9 @@ export async function startMetrics(ctx: ComponentContext<MetricsEnv>): Promise<C
   });
 
   const endpoints: TextEndpoint[] = [];
-  const onError = (err: unknown) => log.error({ err }, 'rendering metrics failed');
-  endpoints.push(await startTextEndpoint({ address: env.LOG_METRICS_ADDR, render: () => pipeline.metrics.render(), onError }));
-  endpoints.push(await startTextEndpoint({ address: env.HAPROXY_METRICS_ADDR, render: () => exporter.collect(), onError }));
+  const onError = (err: unknown) => log.warn({ err }, 'metrics response cut short');
+  endpoints.push(await startTextEndpoint({ address: env.LOG_METRICS_ADDR, render: (write) => pipeline.metrics.stream(write), onError }));
+  endpoints.push(await startTextEndpoint({ address: env.HAPROXY_METRICS_ADDR, render: async (write) => write(await exporter.collect()), onError }));
   log.info({ logMetrics: endpoints[0]?.port, haproxyMetrics: endpoints[1]?.port, socket: socketPath, logDir: env.LOG_DIR }, 'metrics endpoints listening');
   await pipeline.start(signal);
 

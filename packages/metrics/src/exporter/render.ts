@@ -50,13 +50,16 @@ export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters)
     for (const row of stat.rows) {
       const type = Number(row[typeIdx]);
       if (type !== ProxyType.frontend && type !== ProxyType.backend && type !== ProxyType.server) continue;
+      // Label strings are built once per row, not per sample: 10,000 samples per scrape.
       const px = escapeLabelValue(row[pxIdx] ?? '');
-      const base =
-        type === ProxyType.frontend
-          ? [`frontend="${px}"`]
-          : type === ProxyType.backend
-            ? [`backend="${px}"`]
-            : [`backend="${px}"`, `server="${escapeLabelValue(row[svIdx] ?? '')}"`];
+      const sv = type === ProxyType.server ? escapeLabelValue(row[svIdx] ?? '') : '';
+      const labels = (code?: string) => {
+        const c = code === undefined ? '' : `code="${code}"`;
+        if (type === ProxyType.frontend) return c ? `${c},frontend="${px}"` : `frontend="${px}"`;
+        if (type === ProxyType.backend) return c ? `backend="${px}",${c}` : `backend="${px}"`;
+        return c ? `backend="${px}",${c},server="${sv}"` : `backend="${px}",server="${sv}"`;
+      };
+      const plain = labels();
       for (const { family, index } of plans[type] ?? []) {
         const raw = row[index as number];
         if (raw === undefined || raw === '') continue;
@@ -65,8 +68,7 @@ export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters)
           parseFailures++;
           continue;
         }
-        const labels = family.code ? [...base, `code="${family.code}"`].sort() : base;
-        bucketFor(family).lines.push(`${family.name}{${labels.join(',')}} ${formatValue(value)}\n`);
+        bucketFor(family).lines.push(`${family.name}{${family.code ? labels(family.code) : plain}} ${formatValue(value)}\n`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { parseHaproxyLog, parseSyslog, type HttpLog, type TcpLog } from '@api-server/log-shipper';
-import { CounterFamily, HistogramFamily, renderFamilies, type AnyFamily, type SeriesLimits } from './series-store.js';
+import { CounterFamily, HistogramFamily, renderFamilies, streamFamilies, type AnyFamily, type ChunkWriter, type SeriesLimits } from './series-store.js';
 
 /** Seconds; HAProxy timers are whole milliseconds, so the first bucket is 5 ms. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -66,6 +66,11 @@ export class LogMetrics {
     let n = 0;
     for (const f of this.families) n += f.expire(now);
     return n;
+  }
+
+  /** The exposition text in chunks, yielding between them (the :3803 handler). */
+  stream(write: ChunkWriter): Promise<void> {
+    return streamFamilies(this.families, write);
   }
 
   render(): Promise<string> {

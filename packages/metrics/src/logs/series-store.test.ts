@@ -53,3 +53,18 @@ describe('HistogramFamily', () => {
     );
   });
 });
+
+describe('HistogramFamily storage', () => {
+  it('reuses the slot of an expired label set with zeroed numbers', async () => {
+    const h = new HistogramFamily('t_seconds', 'T.', ['backend'], { maxSeries: 200, ttlMs: 10 }, [1]);
+    for (let i = 0; i < 100; i++) h.observe([`b${i}`], 0.5, 0); // grows the pool past its first size
+    h.observe(['late'], 2, 5);
+    expect(h.expire(12)).toBe(100);
+    h.observe(['fresh'], 0.5, 12);
+    const text = await renderFamilies([h]);
+    expect(text).toContain('t_seconds_count{backend="fresh"} 1\n');
+    expect(text).toContain('t_seconds_bucket{backend="late",le="1"} 0\n');
+    expect(text).toContain('t_seconds_count{backend="late"} 1\n');
+    expect(h.size).toBe(2);
+  });
+});

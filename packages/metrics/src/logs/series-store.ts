@@ -1,4 +1,6 @@
-import { familyHeader, formatLabels, formatValue } from '../exposition.js';
+import { familyHeader, formatLabels, formatValue, type ChunkWriter } from '../exposition.js';
+
+export type { ChunkWriter };
 
 /** Bounds on one metric's label sets (FIELD-NOTES: mtail slows badly past 10,000). */
 export interface SeriesLimits {
@@ -22,10 +24,8 @@ interface CounterSeries extends Series {
 }
 
 interface HistogramSeries extends Series {
-  /** Per-bucket (non-cumulative) counts; the last slot is +Inf. */
-  counts: Float64Array;
-  sum: number;
-  count: number;
+  /** Index into the family's pool: bucket counts (non-cumulative, +Inf last), then sum, then count. */
+  slot: number;
 }
 
 /**
@@ -74,10 +74,14 @@ abstract class Family<S extends Series> {
     for (const [key, s] of this.series) {
       if (now - s.touched > this.limits.ttlMs) {
         this.series.delete(key);
+        this.release(s);
         dropped++;
       }
     }
-    if (this.overflowSeries && now - this.overflowSeries.touched > this.limits.ttlMs) this.overflowSeries = undefined;
+    if (this.overflowSeries && now - this.overflowSeries.touched > this.limits.ttlMs) {
+      this.release(this.overflowSeries);
+      this.overflowSeries = undefined;
+    }
     this.expired += dropped;
     return dropped;
   }
@@ -87,17 +91,16 @@ abstract class Family<S extends Series> {
     return this.series.size + (this.overflowSeries ? 1 : 0);
   }
 
-  /** Appends this family's exposition text to `out`, yielding every `yieldEvery` series. */
-  async render(out: string[], yieldEvery: number, yieldFn: () => Promise<void>): Promise<void> {
+  /** The family's exposition text, one string per series (the header first). */
+  *lines(): Generator<string> {
     if (this.size === 0) return;
-    out.push(familyHeader(this.name, this.help, this.type));
-    let n = 0;
-    for (const s of this.series.values()) {
-      out.push(this.format(s));
-      if (++n % yieldEvery === 0) await yieldFn();
-    }
-    if (this.overflowSeries) out.push(this.format(this.overflowSeries));
+    yield familyHeader(this.name, this.help, this.type);
+    for (const s of this.series.values()) yield this.format(s);
+    if (this.overflowSeries) yield this.format(this.overflowSeries);
   }
+
+  /** Called when a label set is dropped (histograms free their slot). */
+  protected release(_series: S): void {}
 
   abstract readonly type: 'counter' | 'histogram';
   protected abstract create(labels: string): S;
@@ -125,52 +128,92 @@ export class CounterFamily extends Family<CounterSeries> {
   }
 }
 
+/**
+ * A histogram family. The numbers of all its series live in one growable
+ * Float64Array (a typed array per series would cost ~200 bytes of object overhead
+ * each, which at 10,000 label sets is most of the memory).
+ */
 export class HistogramFamily extends Family<HistogramSeries> {
   readonly type = 'histogram';
   private readonly bucketLabels: string[];
+  private readonly width: number;
+  private pool: Float64Array;
+  private used = 0;
+  private readonly free: number[] = [];
 
   constructor(name: string, help: string, labelNames: readonly string[], limits: SeriesLimits, readonly buckets: readonly number[]) {
     super(name, help, labelNames, limits);
     this.bucketLabels = [...buckets.map((b) => formatValue(b)), '+Inf'];
+    this.width = buckets.length + 3;
+    this.pool = new Float64Array(this.width * 64);
   }
 
   observe(values: readonly string[], value: number, now: number): void {
-    const s = this.lookup(values, now);
+    const base = this.lookup(values, now).slot * this.width;
     let i = 0;
     while (i < this.buckets.length && value > (this.buckets[i] as number)) i++;
-    s.counts[i] = (s.counts[i] as number) + 1;
-    s.sum += value;
-    s.count++;
+    const pool = this.pool;
+    pool[base + i] = (pool[base + i] as number) + 1;
+    pool[base + this.width - 2] = (pool[base + this.width - 2] as number) + value;
+    pool[base + this.width - 1] = (pool[base + this.width - 1] as number) + 1;
   }
 
   protected create(labels: string): HistogramSeries {
-    return { labels, touched: 0, counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.used++;
+      if (this.used * this.width > this.pool.length) {
+        const grown = new Float64Array(this.pool.length * 2);
+        grown.set(this.pool);
+        this.pool = grown;
+      }
+    }
+    this.pool.fill(0, slot * this.width, (slot + 1) * this.width);
+    return { labels, touched: 0, slot };
+  }
+
+  protected override release(series: HistogramSeries): void {
+    this.free.push(series.slot);
   }
 
   protected format(s: HistogramSeries): string {
     // `{a="x"}` -> `{a="x",le="0.1"}`; no labels -> `{le="0.1"}`.
     const prefix = s.labels === '' ? `${this.name}_bucket{` : `${this.name}_bucket${s.labels.slice(0, -1)},`;
+    const base = s.slot * this.width;
     let out = '';
     let cumulative = 0;
     for (let i = 0; i < this.bucketLabels.length; i++) {
-      cumulative += s.counts[i] as number;
+      cumulative += this.pool[base + i] as number;
       out += `${prefix}le="${this.bucketLabels[i]}"} ${cumulative}\n`;
     }
-    return `${out}${this.name}_sum${s.labels} ${formatValue(s.sum)}\n${this.name}_count${s.labels} ${s.count}\n`;
+    const sum = this.pool[base + this.width - 2] as number;
+    const count = this.pool[base + this.width - 1] as number;
+    return `${out}${this.name}_sum${s.labels} ${formatValue(sum)}\n${this.name}_count${s.labels} ${count}\n`;
   }
 }
 
 export type AnyFamily = CounterFamily | HistogramFamily;
 
 /**
- * Renders families and their cardinality metrics without holding the event loop:
- * it yields (setImmediate) every `yieldEvery` series, so a scrape of 10,000 label
- * sets never stalls the tailer or a concurrent /healthz.
+ * Streams families and their cardinality metrics in chunks of `chunkSeries` series:
+ * memory stays bounded whatever the series count, and the writer (an HTTP response
+ * honouring backpressure) gives the event loop a turn between chunks, so a scrape of
+ * 10,000 label sets never stalls the tailer or /healthz.
  */
-export async function renderFamilies(families: readonly AnyFamily[], yieldEvery = 1000): Promise<string> {
-  const out: string[] = [];
-  const yieldFn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  for (const family of families) await family.render(out, yieldEvery, yieldFn);
+export async function streamFamilies(families: readonly AnyFamily[], write: ChunkWriter, chunkSeries = 100): Promise<void> {
+  let parts: string[] = [];
+  const flush = async () => {
+    if (parts.length === 0) return;
+    const chunk = parts.join('');
+    parts = [];
+    await write(chunk);
+  };
+  for (const family of families) {
+    for (const text of family.lines()) {
+      parts.push(text);
+      if (parts.length >= chunkSeries) await flush();
+    }
+  }
   const meta: Array<[string, string, 'gauge' | 'counter', (f: AnyFamily) => number]> = [
     ['log_metrics_series', 'Label sets held per log-derived metric.', 'gauge', (f) => f.size],
     ['log_metrics_series_limit', 'Most label sets a log-derived metric may hold before new ones fold into the overflow series.', 'gauge', (f) => f.limits.maxSeries],
@@ -178,8 +221,17 @@ export async function renderFamilies(families: readonly AnyFamily[], yieldEvery 
     ['log_metrics_series_expired_total', 'Label sets dropped after being idle for the TTL.', 'counter', (f) => f.expired],
   ];
   for (const [name, help, type, value] of meta) {
-    out.push(familyHeader(name, help, type));
-    for (const f of families) out.push(`${name}{metric="${f.name}"} ${value(f)}\n`);
+    parts.push(familyHeader(name, help, type));
+    for (const f of families) parts.push(`${name}{metric="${f.name}"} ${value(f)}\n`);
   }
+  await flush();
+}
+
+/** The whole exposition text as one string (tests, small registries). */
+export async function renderFamilies(families: readonly AnyFamily[]): Promise<string> {
+  const out: string[] = [];
+  await streamFamilies(families, (chunk) => {
+    out.push(chunk);
+  });
   return out.join('');
 }
