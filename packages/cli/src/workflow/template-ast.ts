@@ -20,7 +20,7 @@ interface Path extends Node {
   data: boolean;
 }
 
-const requireFromRenderer = createRequire(import.meta.resolve('@api-server/renderer'));
+const requireFromRenderer = createRequire(createRequire(import.meta.url).resolve('@api-server/renderer'));
 const Handlebars = requireFromRenderer('handlebars') as { parse(source: string): Node };
 
 /** Handlebars' own block helpers. */
