@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnv } from '@api-server/core';
-import { envPrefixes, envShape, parseSourceUrl } from './config.js';
+import { envPrefixes, envShape, maxSilenceMs, parseSourceUrl } from './config.js';
 
 describe('parseSourceUrl', () => {
   it.each([
@@ -36,4 +36,13 @@ describe('envShape', () => {
     expect(() => parseEnv(envShape, env, envPrefixes)).toThrow(ConfigError);
     expect(() => parseEnv(envShape, env, envPrefixes)).toThrow(message);
   });
+});
+
+describe('maxSilenceMs', () => {
+  it.each([
+    [undefined, 120_000],
+    ['200', 120_000],
+    ['garbage', 120_000],
+    ['300000', 420_000],
+  ])('SYNC_INTERVAL_MS=%s -> %d', (raw, expected) => expect(maxSilenceMs(raw)).toBe(expected));
 });

@@ -53,3 +53,15 @@ export const envShape = {
 export const envPrefixes = ['S3_', 'SYNC_'];
 
 export type S3SyncEnv = z.infer<z.ZodObject<typeof envShape>>;
+
+/**
+ * How long the loop may stay silent before `/healthz` fails. Read before the
+ * environment is validated (runComponent takes it up front), so a bad value falls
+ * back to the default interval. Covers one gap with jitter, the longest backoff
+ * and one request timeout; downloads beat on their own.
+ */
+export function maxSilenceMs(rawInterval: string | undefined): number {
+  const n = Number(rawInterval);
+  const interval = Number.isFinite(n) && n > 0 ? n : 15_000;
+  return Math.max(120_000, Math.ceil(interval * 1.1) + 60_000 + 30_000);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { packageVersion, runComponent } from '@api-server/core';
 import { createS3Client } from './client.js';
-import { envPrefixes, envShape } from './config.js';
+import { envPrefixes, envShape, maxSilenceMs } from './config.js';
 import { createSyncMetrics } from './metrics.js';
 import { TemplatesOutput } from './outputs/templates.js';
 import { DirectorySource } from './sources/directory.js';
@@ -15,6 +15,7 @@ await runComponent({
   defaultMetricsAddr: ':9701',
   env: envShape,
   envPrefixes,
+  maxSilenceMs: maxSilenceMs(process.env.SYNC_INTERVAL_MS),
   start: async ({ env, log, registry, state, signal, beat }) => {
     const metrics = createSyncMetrics(registry);
     const output = new TemplatesOutput(env.SHARED_DIR);
@@ -31,7 +32,7 @@ await runComponent({
     let source: S3ReleaseSource | DirectorySource;
     if (location.kind === 's3') {
       const client = await createS3Client({ endpoint: env.S3_ENDPOINT, forcePathStyle: env.S3_FORCE_PATH_STYLE, region: env.AWS_REGION });
-      source = new S3ReleaseSource({ client, ...location, ...limits, concurrency: env.S3_CONCURRENCY, hooks: sourceHooks(metrics, state, log) });
+      source = new S3ReleaseSource({ client, ...location, ...limits, concurrency: env.S3_CONCURRENCY, hooks: sourceHooks(metrics, state, log, beat) });
       if (last) source.seed(cacheFromFiles(last.files));
     } else {
       source = new DirectorySource(location.dir, limits);

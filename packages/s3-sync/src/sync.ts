@@ -6,7 +6,7 @@ import type { SourceHooks, SyncedTree } from './tree.js';
 
 export interface SyncDeps {
   source: Source<SyncedTree>;
-  output: TemplatesOutput;
+  output: Pick<TemplatesOutput, 'publish'>;
   metrics: SyncMetrics;
   registry: Registry;
   state: StateReporter;
@@ -102,7 +102,7 @@ export async function runSync(deps: SyncDeps): Promise<void> {
 }
 
 /** Source observations -> metrics, state counters and a debug line. */
-export function sourceHooks(metrics: SyncMetrics, state: StateReporter, log: Logger): SourceHooks {
+export function sourceHooks(metrics: SyncMetrics, state: StateReporter, log: Logger, beat: () => void = () => undefined): SourceHooks {
   return {
     request: (operation) => {
       metrics.requests.labels(operation).inc();
@@ -114,6 +114,7 @@ export function sourceHooks(metrics: SyncMetrics, state: StateReporter, log: Log
       state.count('objectsDownloaded');
       state.count('bytesDownloaded', bytes);
       log.debug({ key, bytes }, 'downloaded object');
+      beat(); // a long download is progress, not a stuck loop
     },
     planned: (download, reuse) => log.debug({ download, reuse }, 'downloading changed objects'),
   };
