@@ -54,3 +54,27 @@ describe('watch', () => {
     expect(seenIndexes).toEqual([undefined, '10', '11', undefined, '12']);
   });
 });
+
+describe('watch when handling fails', () => {
+  it('delivers the same value again after onChange threw', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const source: Source<string> = {
+      id: 'same',
+      async fetch() {
+        if (++calls > 3) controller.abort();
+        return { value: 'v1', index: String(calls) };
+      },
+    };
+    const attempts: string[] = [];
+    await watch(source, {
+      signal: controller.signal,
+      backoff: { initialMs: 1, maxMs: 1 },
+      onChange: (v) => {
+        attempts.push(v);
+        if (attempts.length === 1) throw new Error('disk full');
+      },
+    });
+    expect(attempts).toEqual(['v1', 'v1']);
+  });
+});

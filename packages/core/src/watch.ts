@@ -40,8 +40,9 @@ export async function watch<T>(source: Source<T>, opts: WatchOptions<T>): Promis
       const changed = last === undefined || !equal(last.value, result.value);
       opts.onFetch?.(changed);
       if (changed) {
-        last = { value: result.value };
         await opts.onChange(result.value);
+        // Only once handled: a value whose handling failed is delivered again next time.
+        last = { value: result.value };
       }
     } catch (err) {
       if (opts.signal.aborted && isAbortError(err)) return;

@@ -45,6 +45,8 @@ export class S3Dev {
 
   /** Takes the server away (an S3 outage); its data stays for `resume()`. */
   async pause(): Promise<void> {
+    // s3rver's close() waits for keep-alive connections, which a polling client keeps busy.
+    (this.server as { httpServer?: { closeAllConnections?: () => void } } | undefined)?.httpServer?.closeAllConnections?.();
     await this.server?.close();
     this.server = undefined;
   }
