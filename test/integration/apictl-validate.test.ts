@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apictl, copyExampleRepo } from '../helpers/apictl.js';
+import { ConsulDev } from '../helpers/consul.js';
 
 // apictl validate / render / diff / completion as processes, with the real haproxy.
 describe('apictl validate, render, diff (real HAProxy)', () => {
@@ -135,5 +136,25 @@ describe('apictl validate, render, diff (real HAProxy)', () => {
     expect(c.code).toBe(0);
     const check = spawnSync('bash', ['-c', `${c.stdout}\nCOMP_WORDS=(apictl pub); COMP_CWORD=1; _apictl; echo "\${COMPREPLY[@]}"\nCOMP_WORDS=(apictl publish --dr); COMP_CWORD=2; _apictl; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
     expect(check.stdout).toBe('publish\n--dry-run\n');
+  });
+
+  it('validates and renders against a live Consul (--consul)', async () => {
+    const consul = await ConsulDev.start();
+    try {
+      await consul.register({ id: 'web-a', name: 'web', address: '127.0.0.9', port: 8089, meta: { weight: '7' } });
+      const env = ['--env', 'HTTP_BIND=127.0.0.1:80', '--env', 'STATS_BIND=127.0.0.1:8404', '--env', 'POSTGRES_BIND=127.0.0.1:5432', '--node-name', 'n1', '--node-ip', '127.0.0.1'];
+      const r = await apictl(['validate', join(repo, 'templates'), '--consul', consul.addr, ...env]);
+      expect(r.stderr).toMatch(/0 error\(s\)/);
+      expect(r.code).toBe(0);
+      const out = join(scratch, 'from-consul');
+      expect((await apictl(['render', join(repo, 'templates'), '--consul', consul.addr, ...env, '--out', out])).code).toBe(0);
+      const { readFile } = await import('node:fs/promises');
+      expect(await readFile(join(out, '50-frontend-web.cfg'), 'utf8')).toMatch(/server web-a 127\.0\.0\.9:8089 weight 7/);
+      const down = await apictl(['validate', join(repo, 'templates'), '--consul', '127.0.0.1:1', ...env]);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/--consul: GET http:\/\/127\.0\.0\.1:1\/v1\/.*\[CONSUL_UNREACHABLE\]/);
+    } finally {
+      await consul.destroy();
+    }
   });
 });
