@@ -60,12 +60,12 @@ describe('config pipeline end to end', () => {
 
   it('routes a new service after a template is added in S3, restarting nothing', async () => {
     const pids = Object.values(pipeline.components).map((c) => c.pid);
-    await addInstance('billing', 'billing-1');
-    await pipeline.putTemplate('50-billing.cfg.hbs', 'backend billing\n    mode http\n{{> servers name="billing"}}\n');
-    await pipeline.waitForRouting('billing.example.test', (b) => b.every((x) => x === 'billing-1'));
+    await addInstance('invoices', 'invoices-1');
+    await pipeline.putTemplate('50-invoices.cfg.hbs', 'backend invoices\n    mode http\n{{> servers name="invoices"}}\n');
+    await pipeline.waitForRouting('invoices.example.test', (b) => b.every((x) => x === 'invoices-1'));
     // A path prefix edit in a plain (copied) map file.
-    await pipeline.putTemplate('maps/paths.map', '/billing/ billing\n/api/ api\n');
-    await waitFor(async () => (await pipeline.request('other.example.test', '/billing/x')).body === 'billing-1', { what: 'path route' });
+    await pipeline.putTemplate('maps/paths.map', '/invoices/ invoices\n/api/ api\n');
+    await waitFor(async () => (await pipeline.request('other.example.test', '/invoices/x')).body === 'invoices-1', { what: 'path route' });
     expect(Object.values(pipeline.components).map((c) => c.pid)).toEqual(pids);
     expect(Object.values(pipeline.components).every((c) => c.running)).toBe(true);
   });
