@@ -1,0 +1,54 @@
+import { PipelineError, readTree, versionId, type VersionFile } from '@api-server/core';
+import { GLOBAL_FILE } from './global-section.js';
+import { checkConfig } from './haproxy/check.js';
+import { primaryDiagnostic, type Diagnostic } from './haproxy/diagnostics.js';
+import { locate, readManifest } from './manifest.js';
+import type { RenderedPointer } from './sources/rendered.js';
+
+/** A rendered version turned into a live candidate: rendered files plus our `global` file. */
+export interface Candidate {
+  id: string;
+  rendered: RenderedPointer;
+  files: VersionFile[];
+}
+
+export type CheckedCandidate =
+  | { valid: true; candidate: Candidate; warnings: Diagnostic[] }
+  | { valid: false; candidate: Candidate | null; error: PipelineError };
+
+/**
+ * Reads a rendered version, adds the supervisor's global file and runs `haproxy -c`
+ * on it in a scratch directory. An invalid result carries CONFIG_INVALID with the
+ * rendered file, its template, the line and the line's text.
+ */
+export async function checkCandidate(opts: { bin: string; scratchRoot: string; rendered: RenderedPointer; globalText: string }): Promise<CheckedCandidate> {
+  let renderedFiles: VersionFile[];
+  try {
+    renderedFiles = await readTree(opts.rendered.dir);
+  } catch (err) {
+    const error = new PipelineError('RENDERED_UNREADABLE', `cannot read rendered version ${opts.rendered.id}: ${(err as Error).message}`, {
+      cause: err,
+      context: { version: opts.rendered.id, dir: opts.rendered.dir },
+    });
+    return { valid: false, candidate: null, error };
+  }
+  const files = [...renderedFiles.filter((f) => f.path !== GLOBAL_FILE), { path: GLOBAL_FILE, data: Buffer.from(opts.globalText, 'utf8') }];
+  const candidate: Candidate = { id: versionId(files), rendered: opts.rendered, files };
+  if (renderedFiles.some((f) => f.path === GLOBAL_FILE)) {
+    const error = new PipelineError('CONFIG_INVALID', `${GLOBAL_FILE} is reserved for the supervisor's own global section; rename the template`, {
+      context: { file: GLOBAL_FILE, template: readManifest(renderedFiles)?.files.find((f) => f.path === GLOBAL_FILE)?.template ?? null, line: null, text: null, rendered: opts.rendered.id },
+    });
+    return { valid: false, candidate, error };
+  }
+
+  const result = await checkConfig(opts.bin, opts.scratchRoot, files);
+  if (result.valid) return { valid: true, candidate, warnings: result.diagnostics.filter((d) => d.level === 'warning') };
+
+  const diag = primaryDiagnostic(result.diagnostics);
+  const where = locate(diag, files, readManifest(renderedFiles));
+  const at = where.file ? ` (${where.template ?? where.file}${where.line ? `:${where.line}` : ''})` : '';
+  const error = new PipelineError('CONFIG_INVALID', `haproxy -c rejected rendered version ${opts.rendered.id}${at}: ${diag?.message ?? `exit code ${result.exitCode}`}`, {
+    context: { ...where, rendered: opts.rendered.id, exitCode: result.exitCode, alerts: result.diagnostics.filter((d) => d.level === 'alert').map((d) => d.message).slice(0, 10) },
+  });
+  return { valid: false, candidate, error };
+}

@@ -1,0 +1,68 @@
+import { boolFromEnv, intFromEnv, parseHostPort, z, type HostPort } from '@api-server/core';
+
+/** HAProxy's time format (`30s`, `500ms`, `1m`); passed through to the `global` section as written. */
+const haproxyTime = z
+  .string()
+  .regex(/^\d+(us|ms|s|m|h|d)?$/, 'expected an HAProxy time such as 30s, 500ms or 1m');
+
+/**
+ * A syslog target `host:port`. The values `off` and `none` disable it (an empty value
+ * is dropped by core's parseEnv and would fall back to the default, see
+ * {@link syslogTargets}).
+ */
+const syslogAddr = z.string().refine((v) => isOff(v) || parseHostPort(v, '127.0.0.1') !== undefined, {
+  message: 'expected host:port, or "off" to disable',
+});
+
+/** Environment of the supervisor (ARCHITECTURE.md, "processes, ports, environment"). */
+export const envShape = {
+  HAPROXY_BIN: z.string().min(1).default('haproxy'),
+  /** Seconds between failing /readyz and soft-stopping HAProxy on SIGTERM. */
+  DRAIN_SECONDS: intFromEnv(0).default(0),
+  SYSLOG_TCP_ADDR: syslogAddr.default('127.0.0.1:5141'),
+  SYSLOG_UDP_ADDR: syslogAddr.default('off'),
+  HAPROXY_HARD_STOP_AFTER: haproxyTime.default('30s'),
+  HAPROXY_CLOSE_SPREAD_TIME: haproxyTime.default('5s'),
+  HAPROXY_MAX_RELOADS: intFromEnv(1).default(50),
+  /**
+   * Probe new `bind` addresses before a reload and refuse the version when another
+   * process holds one (see haproxy/bind-probe.ts). Off only to debug the probe.
+   */
+  HAPROXY_BIND_CHECK: boolFromEnv.default(true),
+};
+
+/** Unknown variables with these prefixes stop the process (a typo must not fall back silently). */
+export const envPrefixes = ['HAPROXY_'];
+
+export type SupervisorEnv = { [K in keyof typeof envShape]: z.infer<(typeof envShape)[K]> };
+
+function isOff(value: string): boolean {
+  return ['off', 'none', 'disabled'].includes(value.trim().toLowerCase());
+}
+
+/**
+ * Where HAProxy's `global` sends logs. A variable set to the empty string disables
+ * its target too: core's parseEnv treats empty as unset, so the raw environment is
+ * consulted here.
+ */
+export function syslogTargets(
+  env: Pick<SupervisorEnv, 'SYSLOG_TCP_ADDR' | 'SYSLOG_UDP_ADDR'>,
+  raw: NodeJS.ProcessEnv = process.env,
+): { tcp: HostPort | null; udp: HostPort | null } {
+  const pick = (name: 'SYSLOG_TCP_ADDR' | 'SYSLOG_UDP_ADDR'): HostPort | null => {
+    if (raw[name] !== undefined && raw[name]!.trim() === '') return null;
+    const value = env[name];
+    return isOff(value) ? null : (parseHostPort(value, '127.0.0.1') ?? null);
+  };
+  return { tcp: pick('SYSLOG_TCP_ADDR'), udp: pick('SYSLOG_UDP_ADDR') };
+}
+
+/** HAProxy time string to milliseconds (for our own waits around hard-stop-after). */
+export function haproxyTimeMs(value: string): number {
+  const match = /^(\d+)(us|ms|s|m|h|d)?$/.exec(value);
+  if (!match) return 0;
+  const n = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  const factor: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return n * (factor[unit] ?? 1);
+}

@@ -1,0 +1,57 @@
+import type { HostPort } from '@api-server/core';
+
+/** Name of the supervisor's own file inside each live version (sorts before team files). */
+export const GLOBAL_FILE = '00-haproxy-supervisor.cfg';
+
+/** Name of the HAProxy `ring` that buffers logs on their way to the log-shipper. */
+export const LOG_RING = 'haproxy-supervisor-log';
+
+export interface GlobalOptions {
+  adminSocket: string;
+  serverStateFile: string;
+  syslogTcp: HostPort | null;
+  syslogUdp: HostPort | null;
+  hardStopAfter: string;
+  closeSpreadTime: string;
+  maxReloads: number;
+}
+
+/**
+ * The `global` section the supervisor adds to every live version (HAProxy merges
+ * several `global` sections): what the supervisor itself relies on (admin socket with
+ * `expose-fd listeners` for seamless reloads, the server-state file) and where logs go,
+ * so templates only say `log global`. Pure: equal options, equal bytes, equal version id.
+ */
+export function renderGlobal(opts: GlobalOptions): string {
+  const lines = [
+    '# Written by haproxy-supervisor; templates never need to repeat any of this.',
+    'global',
+    `  stats socket ${opts.adminSocket} mode 600 level admin expose-fd listeners`,
+    `  server-state-file ${opts.serverStateFile}`,
+    `  hard-stop-after ${opts.hardStopAfter}`,
+    `  close-spread-time ${opts.closeSpreadTime}`,
+    `  mworker-max-reloads ${opts.maxReloads}`,
+  ];
+  if (opts.syslogTcp) lines.push(`  log ring@${LOG_RING} local0`);
+  if (opts.syslogUdp) lines.push(`  log ${addr(opts.syslogUdp)} local0`);
+  if (opts.syslogTcp) {
+    // The ring buffers while the log-shipper is away (a restart), then forwards
+    // octet-counted RFC 5424 over TCP, so no line is lost or split.
+    lines.push(
+      '',
+      `ring ${LOG_RING}`,
+      '  description "HAProxy logs to the log-shipper"',
+      '  format rfc5424',
+      '  maxlen 8192',
+      '  size 1048576',
+      '  timeout connect 5s',
+      '  timeout server 10s',
+      `  server log-shipper ${addr(opts.syslogTcp)} log-proto octet-count`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function addr(hp: HostPort): string {
+  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}

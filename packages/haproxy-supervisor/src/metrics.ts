@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The supervisor's metric families; the same key figures go to its textfile. */
+export function createSupervisorMetrics(registry: Registry) {
+  const registers = [registry];
+  const m = {
+    configChecks: new Counter({
+      name: 'haproxy_supervisor_config_checks_total',
+      help: 'Candidate configurations checked with haproxy -c, by result.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    configValid: new Gauge({
+      name: 'haproxy_supervisor_config_valid',
+      help: 'Whether the latest candidate configuration passed haproxy -c (1) or not (0).',
+      registers,
+    }),
+    reloads: new Counter({
+      name: 'haproxy_supervisor_reloads_total',
+      help: 'HAProxy reloads through the master CLI, by result.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    lastReloadSuccess: new Gauge({
+      name: 'haproxy_supervisor_last_reload_success_timestamp_seconds',
+      help: 'Unix time of the last successful reload or start.',
+      registers,
+    }),
+    liveVersion: new Gauge({
+      name: 'haproxy_supervisor_live_version_info',
+      help: 'The version live/current names (value is always 1).',
+      labelNames: ['version'] as const,
+      registers,
+    }),
+    restarts: new Counter({
+      name: 'haproxy_supervisor_haproxy_restarts_total',
+      help: 'HAProxy masters started again after the previous one exited unexpectedly.',
+      registers,
+    }),
+    updates: new Counter({
+      name: 'haproxy_supervisor_updates_total',
+      help: 'Configuration changes applied to the running HAProxy, by method.',
+      labelNames: ['method'] as const,
+      registers,
+    }),
+    reloadDuration: new Histogram({
+      name: 'haproxy_supervisor_reload_duration_seconds',
+      help: 'Time from sending reload to a confirmed new worker (or failure).',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    running: new Gauge({
+      name: 'haproxy_supervisor_haproxy_up',
+      help: 'Whether an HAProxy master is running under this supervisor (1) or not (0).',
+      registers,
+    }),
+  };
+  // Zero series from the start, so rate() and alerts see them before the first event.
+  for (const result of ['valid', 'invalid']) m.configChecks.inc({ result }, 0);
+  for (const result of ['success', 'failure']) m.reloads.inc({ result }, 0);
+  m.updates.inc({ method: 'reload' }, 0);
+  return m;
+}
+
+export type SupervisorMetrics = ReturnType<typeof createSupervisorMetrics>;
+
+/** Families written to `textfile/haproxy-supervisor.prom` for node-exporter. */
+export const TEXTFILE_FAMILIES = [
+  'haproxy_supervisor_config_checks_total',
+  'haproxy_supervisor_config_valid',
+  'haproxy_supervisor_reloads_total',
+  'haproxy_supervisor_last_reload_success_timestamp_seconds',
+  'haproxy_supervisor_live_version_info',
+  'haproxy_supervisor_haproxy_restarts_total',
+  'haproxy_supervisor_updates_total',
+  'haproxy_supervisor_haproxy_up',
+];
+
+/** Points the info gauge at exactly one version. */
+export function setLiveVersion(m: SupervisorMetrics, id: string | null): void {
+  m.liveVersion.reset();
+  if (id) m.liveVersion.set({ version: id }, 1);
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { publishVersion, readCurrent, readTree, swapCurrent, type PublishResult, type VersionFile } from '@api-server/core';
+
+/** A live version: what HAProxy loads from `live/current`. */
+export interface LiveVersion {
+  id: string;
+  dir: string;
+  files: VersionFile[];
+}
+
+/**
+ * `live/current` -> `live/releases/<id>/`: only versions that passed `haproxy -c`.
+ * Publishing swaps the link before the reload (the master re-executes and resolves
+ * `live/current` again); a failed reload points it back with `restore`.
+ */
+export class LiveStore {
+  readonly root: string;
+
+  constructor(sharedDir: string) {
+    this.root = join(sharedDir, 'live');
+  }
+
+  /** The path HAProxy is given for `-C` and `-f`. */
+  get currentPath(): string {
+    return join(this.root, 'current');
+  }
+
+  async current(): Promise<LiveVersion | null> {
+    const pointer = await readCurrent(this.root);
+    if (!pointer) return null;
+    try {
+      return { ...pointer, files: await readTree(pointer.dir) };
+    } catch {
+      return null;
+    }
+  }
+
+  publish(files: readonly VersionFile[]): Promise<PublishResult> {
+    return publishVersion({ root: this.root }, files);
+  }
+
+  /** Points `current` back at an already published version (rollback after a failed reload). */
+  restore(id: string): Promise<void> {
+    return swapCurrent(this.root, join('releases', id));
+  }
+}

@@ -1,0 +1,289 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
+import type { Registry } from 'prom-client';
+import { checkCandidate, type Candidate } from './candidate.js';
+import { findBindConflict } from './haproxy/bind-probe.js';
+import { newBinds } from './haproxy/binds.js';
+import type { MasterLog } from './haproxy/master-log.js';
+import { adoptMaster, showProc, startMaster, stopMaster, type Master, type MasterPaths } from './haproxy/master.js';
+import { reloadMaster } from './haproxy/reload.js';
+import type { ProcTable } from './haproxy/show-proc.js';
+import { locate, readManifest } from './manifest.js';
+import { setLiveVersion, TEXTFILE_FAMILIES, type SupervisorMetrics } from './metrics.js';
+import type { LiveStore, LiveVersion } from './outputs/live.js';
+import { planApply } from './plan.js';
+import { Serial } from './serial.js';
+import type { RenderedPointer } from './sources/rendered.js';
+
+export interface SupervisorOptions {
+  component: string;
+  sharedDir: string;
+  bin: string;
+  paths: MasterPaths & { adminSocket: string; serverStateFile: string };
+  masterLog: MasterLog;
+  live: LiveStore;
+  globalText: string;
+  drainSeconds: number;
+  bindCheck: boolean;
+  stopTimeoutMs: number;
+  log: Logger;
+  state: StateReporter;
+  metrics: SupervisorMetrics;
+  registry: Registry;
+}
+
+/**
+ * Keeps one HAProxy master running the newest rendered version that passes
+ * `haproxy -c` and starts. Every step that touches HAProxy runs in one Serial, and
+ * rendered versions coalesce: while a reload runs, only the newest waiting version is
+ * applied next.
+ */
+export class Supervisor {
+  private master: Master | null = null;
+  private wanted: RenderedPointer | null = null;
+  private tried: string | null = null;
+  private draining: Promise<void> | undefined;
+  private restarting = false;
+  /** Why the newest rendered version is not live; kept across HAProxy restarts. */
+  private applyError: unknown = null;
+  private stopping = false;
+  private readonly serial = new Serial();
+
+  constructor(private readonly o: SupervisorOptions) {}
+
+  /** `/readyz`: null when HAProxy runs a live version and no shutdown has begun. */
+  ready(): string | null {
+    if (this.stopping) return 'shutting down';
+    if (!this.master) return 'HAProxy is not running';
+    if (!this.o.state.state.current) return 'no live version';
+    return null;
+  }
+
+  /** Adopts a master a killed supervisor left behind, or starts from `live/current` (last good across restarts). */
+  async init(): Promise<void> {
+    const live = await this.o.live.current();
+    await this.o.state.update({ current: live?.id ?? null });
+    setLiveVersion(this.o.metrics, live?.id ?? null);
+    const adopted = await adoptMaster(this.o.paths);
+    if (adopted) {
+      this.o.log.info({ pid: adopted.pid, live: live?.id ?? null }, 'adopted the running HAProxy master');
+      this.attach(adopted);
+      await this.recordOk(live?.id ?? null, await showProc(this.o.paths.masterSocket));
+      return;
+    }
+    if (!live) return;
+    await this.serial.run(async () => {
+      try {
+        this.attach(await startMaster(this.o.paths, this.o.masterLog));
+        this.o.log.info({ pid: this.master?.pid, live: live.id }, 'started HAProxy from the last good live version');
+        await this.recordOk(live.id, await showProc(this.o.paths.masterSocket));
+      } catch (err) {
+        this.o.log.error({ err }, 'HAProxy did not start from live/current; retrying with backoff');
+        await this.o.state.failure(err);
+        this.scheduleRestart();
+      }
+    });
+  }
+
+  /** A new rendered version was published: apply it (or the newest one after it) soon. */
+  offer(pointer: RenderedPointer | null): void {
+    if (!pointer) return;
+    this.wanted = pointer;
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.draining;
+    await this.serial.idle();
+    if (this.o.drainSeconds > 0) {
+      this.o.log.info({ seconds: this.o.drainSeconds }, 'not ready; draining before stopping HAProxy');
+      await sleep(this.o.drainSeconds * 1000);
+    }
+    const master = this.master;
+    this.master = null;
+    if (master) {
+      this.o.log.info({ pid: master.pid }, 'soft-stopping HAProxy');
+      await stopMaster(master, this.o.stopTimeoutMs);
+    }
+    this.o.metrics.running.set(0);
+    await this.o.state.update({ haproxy: { running: false } });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopping && this.wanted && this.wanted.id !== this.tried) {
+      const pointer = this.wanted;
+      this.tried = pointer.id;
+      await this.serial.run(() => this.apply(pointer)).catch((err: unknown) => this.o.log.error({ err }, 'applying a rendered version crashed'));
+    }
+  }
+
+  private async apply(pointer: RenderedPointer): Promise<void> {
+    const { o } = this;
+    o.state.attempt();
+    const checked = await checkCandidate({ bin: o.bin, scratchRoot: o.live.root, rendered: pointer, globalText: o.globalText });
+    o.metrics.configChecks.inc({ result: checked.valid ? 'valid' : 'invalid' });
+    o.metrics.configValid.set(checked.valid ? 1 : 0);
+    o.state.count(checked.valid ? 'checksValid' : 'checksInvalid');
+    if (!checked.valid) {
+      o.log.error({ err: checked.error, rendered: pointer.id }, 'rendered version rejected; the live version keeps serving');
+      this.applyError = checked.error;
+      await o.state.failure(checked.error, { rendered: pointer.id });
+      return this.publishMetrics();
+    }
+    if (checked.warnings.length > 0) o.log.warn({ rendered: pointer.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
+
+    const live = await o.live.current();
+    const plan = planApply({ running: this.master !== null, live, candidate: checked.candidate });
+    o.log.info({ rendered: pointer.id, candidate: checked.candidate.id, live: live?.id ?? null, plan }, 'candidate valid');
+    if (plan.method === 'none') {
+      this.applyError = null;
+      await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
+    } else if (plan.method === 'start') {
+      await this.startCandidate(checked.candidate, live?.id ?? null);
+    } else {
+      await this.reloadCandidate(checked.candidate, live);
+    }
+    await this.publishMetrics();
+  }
+
+  private async startCandidate(candidate: Candidate, previous: string | null): Promise<void> {
+    await this.o.live.publish(candidate.files);
+    try {
+      this.attach(await startMaster(this.o.paths, this.o.masterLog));
+      this.o.log.info({ pid: this.master?.pid, live: candidate.id }, 'HAProxy started');
+      this.applyError = null;
+      await this.recordOk(candidate.id, await showProc(this.o.paths.masterSocket), { rendered: candidate.rendered.id });
+    } catch (err) {
+      if (previous) await this.o.live.restore(previous);
+      this.o.log.error({ err, candidate: candidate.id, restored: previous }, 'HAProxy did not start with the new version');
+      this.applyError = this.withLocation(err, candidate);
+      await this.o.state.failure(this.applyError, { current: previous, rendered: candidate.rendered.id });
+      this.scheduleRestart();
+    }
+  }
+
+  private async reloadCandidate(candidate: Candidate, live: LiveVersion | null): Promise<void> {
+    const { o } = this;
+    const previous = live?.id ?? null;
+    const conflict = o.bindCheck ? await findBindConflict(newBinds(live?.files ?? null, candidate.files)) : null;
+    if (conflict) {
+      const { bind, code } = conflict;
+      const err = new PipelineError(
+        'RELOAD_FAILED',
+        `not reloading to ${candidate.id}: ${bind.file}:${bind.line} binds ${bind.host || '*'}:${bind.port}, which another process holds (${code}); the previous worker keeps serving`,
+        { context: { candidate: candidate.id, rendered: candidate.rendered.id, reason: 'bind-conflict', errno: code, file: bind.file, line: bind.line } },
+      );
+      return this.reloadFailed(err, candidate, previous, await showProc(o.paths.masterSocket));
+    }
+    await o.live.publish(candidate.files);
+    const started = process.hrtime.bigint();
+    const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    o.metrics.reloadDuration.observe(seconds);
+    if (outcome.ok) {
+      o.metrics.reloads.inc({ result: 'success' });
+      o.metrics.updates.inc({ method: 'reload' });
+      o.state.count('reloadsOk');
+      if (outcome.warnings.length > 0) o.log.warn({ warnings: outcome.warnings.map((w) => w.message) }, 'new worker startup warnings');
+      o.log.info({ live: candidate.id, rendered: candidate.rendered.id, seconds, worker: outcome.table.workers[0]?.pid }, 'reloaded');
+      this.applyError = null;
+      await this.recordOk(candidate.id, outcome.table, { rendered: candidate.rendered.id });
+      return;
+    }
+    if (previous) await o.live.restore(previous);
+    const alert = outcome.diagnostics.find((d) => d.level === 'alert' && d.file) ?? outcome.diagnostics.find((d) => d.level === 'alert');
+    const err = new PipelineError('RELOAD_FAILED', `reload to ${candidate.id} failed, the previous worker keeps serving: ${alert?.message ?? outcome.reason}`, {
+      context: { candidate: candidate.id, rendered: candidate.rendered.id, reason: 'start-failed', file: alert?.file, line: alert?.line, output: outcome.output.slice(-2000) },
+    });
+    await this.reloadFailed(err, candidate, previous, outcome.table);
+  }
+
+  private async reloadFailed(err: PipelineError, candidate: Candidate, previous: string | null, table: ProcTable | null): Promise<void> {
+    this.o.metrics.reloads.inc({ result: 'failure' });
+    this.o.state.count('reloadsFailed');
+    const located = this.withLocation(err, candidate);
+    this.applyError = located;
+    this.o.log.error({ err: located }, 'reload failed; live/current names the last good version');
+    await this.o.state.failure(located, { current: previous, rendered: candidate.rendered.id, haproxy: haproxyState(this.master, table) });
+  }
+
+  /** Watches a master; an unexpected exit restarts HAProxy from `live/current` with backoff. */
+  private attach(master: Master): void {
+    this.master = master;
+    this.o.metrics.running.set(1);
+    void master.exited.then(async () => {
+      if (this.master !== master || this.stopping) return;
+      this.master = null;
+      this.o.metrics.running.set(0);
+      const err = new PipelineError('HAPROXY_EXITED', `the HAProxy master (pid ${master.pid}) exited; restarting from live/current`, { context: { pid: master.pid } });
+      this.o.log.error({ err }, 'HAProxy exited');
+      await this.o.state.failure(err, { haproxy: { running: false } });
+      this.scheduleRestart();
+    });
+  }
+
+  private scheduleRestart(): void {
+    if (this.restarting || this.stopping) return;
+    this.restarting = true;
+    void (async () => {
+      const never = new AbortController().signal;
+      for (let attempt = 1; !this.stopping && !this.master; attempt++) {
+        const delay = backoffDelay(attempt, { initialMs: 250, maxMs: 30_000 });
+        await pause(delay, never);
+        await this.serial.run(async () => {
+          if (this.stopping || this.master) return;
+          const live = await this.o.live.current();
+          if (!live) return;
+          try {
+            const master = await startMaster(this.o.paths, this.o.masterLog);
+            this.attach(master);
+            this.o.metrics.restarts.inc();
+            this.o.state.count('restarts');
+            this.o.log.info({ pid: master.pid, live: live.id, attempt }, 'HAProxy restarted from live/current');
+            await this.recordOk(live.id, await showProc(this.o.paths.masterSocket));
+            // Running again, but the newest rendered version is still not live: stay degraded.
+            if (this.applyError) await this.o.state.failure(this.applyError);
+          } catch (err) {
+            this.o.log.error({ err, attempt, nextDelayMs: backoffDelay(attempt + 1) }, 'HAProxy restart failed');
+            await this.o.state.failure(err);
+          }
+        });
+        await this.publishMetrics();
+      }
+      this.restarting = false;
+    })();
+  }
+
+  private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
+    setLiveVersion(this.o.metrics, liveId);
+    this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
+    await this.o.state.success(liveId, { ...extra, haproxy: haproxyState(this.master, table) });
+    await this.publishMetrics();
+  }
+
+  /** Adds the template and the line's text to an error that names a rendered file and line. */
+  private withLocation(err: unknown, candidate: Candidate): unknown {
+    if (!(err instanceof PipelineError) || typeof err.context.file !== 'string') return err;
+    const line = typeof err.context.line === 'number' ? err.context.line : undefined;
+    const where = locate({ level: 'alert', message: '', file: err.context.file, line }, candidate.files, readManifest(candidate.files));
+    return new PipelineError(err.code, err.message, { cause: err.cause, context: { ...err.context, ...where } });
+  }
+
+  private async publishMetrics(): Promise<void> {
+    await writeTextfile(this.o.sharedDir, this.o.component, this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
+      this.o.log.warn({ err }, 'could not write the textfile'),
+    );
+  }
+}
+
+function haproxyState(master: Master | null, table: ProcTable | null): Record<string, unknown> {
+  return {
+    running: master !== null,
+    adopted: master?.adopted ?? false,
+    masterPid: master?.pid ?? null,
+    reloads: table?.master.reloads ?? null,
+    failedReloads: table?.master.failedReloads ?? null,
+    workers: table?.workers.map((w) => ({ pid: w.pid, reloads: w.reloads, uptime: w.uptime })) ?? [],
+  };
+}

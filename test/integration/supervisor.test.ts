@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:net';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Backend } from '../helpers/backends.js';
+import { metricValue, requestVia } from '../helpers/pipeline.js';
+import { freePort, waitFor } from '../helpers/ports.js';
+import { promtoolCheck } from '../helpers/promtool.js';
+import { Traffic } from '../helpers/traffic.js';
+import { SupervisorFixture } from './supervisor-fixture.js';
+
+// haproxy-supervisor against a real HAProxy 2.6: start, reload, invalid configs,
+// a reload that fails at bind, with traffic counted for both kinds of client.
+
+let fx: SupervisorFixture;
+let a: Backend;
+let b: Backend;
+
+const routesTo = async (name: string) => {
+  await waitFor(async () => (await requestVia(fx.ports.http, 'app.test')).body === name, { timeoutMs: 15_000, what: `routing to ${name}` });
+};
+
+beforeAll(async () => {
+  fx = await SupervisorFixture.create();
+  [a, b] = await Promise.all([Backend.start('a'), Backend.start('b')]);
+});
+
+afterAll(async () => {
+  if (process.env.SUPERVISOR_TEST_OUTPUT) await import('node:fs/promises').then((fs) => fs.writeFile(process.env.SUPERVISOR_TEST_OUTPUT!, fx.proc.output));
+  await fx?.cleanup();
+  await Promise.all([a?.stop(), b?.stop()]);
+  expect(fx.haproxyPids()).toEqual([]);
+});
+
+describe('haproxy-supervisor', () => {
+  it('starts HAProxy on the first rendered version and reloads on the next', async () => {
+    const v1 = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+    fx.proc.start();
+    await fx.waitReady();
+    await routesTo('a');
+    const s1 = await fx.waitState((s) => s.status === 'ok' && s.rendered === v1, 'state after start');
+    expect(s1.current).toBe(await fx.liveId());
+    expect(s1.haproxy).toMatchObject({ running: true, adopted: false, masterPid: fx.masterPid() });
+    const liveFiles = await readdir(join(fx.sharedDir, 'live', 'current'));
+    expect(liveFiles.sort()).toEqual(['00-haproxy-supervisor.cfg', '50-web.cfg', 'manifest.json']);
+    const global = await readFile(join(fx.sharedDir, 'live', 'current', '00-haproxy-supervisor.cfg'), 'utf8');
+    expect(global).toContain(`stats socket ${fx.sharedDir}/run/haproxy-admin.sock mode 600 level admin expose-fd listeners`);
+    expect(global).toContain(`server log-shipper 127.0.0.1:${fx.ports.syslogTcp} log-proto octet-count`);
+
+    const master = fx.masterPid();
+    const v2 = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });
+    await routesTo('b');
+    const s2 = await fx.waitState((s) => s.status === 'ok' && s.rendered === v2, 'state after reload');
+    expect(s2.current).not.toBe(s1.current);
+    expect(s2.current).toBe(await fx.liveId());
+    expect(s2.haproxy.masterPid).toBe(master);
+    expect(s2.haproxy.reloads).toBe(1);
+    expect(s2.counters).toMatchObject({ reloadsOk: 1, checksValid: 2 });
+
+    const body = await fx.metrics();
+    expect(metricValue(body, 'haproxy_supervisor_reloads_total', { result: 'success' })).toBe(1);
+    expect(metricValue(body, 'haproxy_supervisor_updates_total', { method: 'reload' })).toBe(1);
+    expect(metricValue(body, 'haproxy_supervisor_config_checks_total', { result: 'valid' })).toBe(2);
+    expect(metricValue(body, 'haproxy_supervisor_config_valid')).toBe(1);
+    expect(metricValue(body, 'haproxy_supervisor_live_version_info', { version: s2.current })).toBe(1);
+    expect(metricValue(body, 'haproxy_supervisor_live_version_info', { version: s1.current })).toBeNaN();
+    expect(metricValue(body, 'haproxy_supervisor_reload_duration_seconds_count')).toBe(1);
+  });
+
+  it('serves /metrics and the textfile clean for promtool', async () => {
+    expect(promtoolCheck(await fx.metrics())).toEqual({ status: 0, findings: '' });
+    const textfile = await readFile(join(fx.sharedDir, 'textfile', 'haproxy-supervisor.prom'), 'utf8');
+    expect(textfile).toContain('haproxy_supervisor_reloads_total{result="success"} 1');
+    expect(promtoolCheck(textfile)).toEqual({ status: 0, findings: '' });
+  });
+
+  it('keeps serving the last good version when a rendered config is invalid, and recovers', async () => {
+    const traffic = new Traffic(fx.ports.http, { keepAliveClients: 1, newConnectionClients: 1 });
+    const good = await fx.liveId();
+    const bad = await fx.publishRendered(
+      { '50-web.cfg': fx.webConfig([b]), '60-bad.cfg': 'backend broken\n  balance roundrobin\n  frobnicate yes\n' },
+      { '60-bad.cfg': 'teams/60-bad.cfg.hbs' },
+    );
+    const s = await fx.waitState((st) => st.rendered === bad && st.lastError?.code === 'CONFIG_INVALID', 'CONFIG_INVALID in state');
+    expect(s.status).toBe('degraded');
+    expect(s.current).toBe(good);
+    expect(s.lastError.context).toMatchObject({ file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, text: 'frobnicate yes' });
+    expect(s.lastError.message).toContain("unknown keyword 'frobnicate'");
+    expect(await fx.liveId()).toBe(good);
+    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_config_valid')).toBe(0);
+
+    // A map file the config names but the version lacks: rejected the same way.
+    const mapped = (extra: string) =>
+      fx.webConfig([b]).replace('  default_backend app', `  use_backend %[req.hdr(host),lower,map(maps/hosts.map,app)]\n  default_backend app${extra}`);
+    const noMap = await fx.publishRendered({ '50-web.cfg': mapped('') });
+    const s2 = await fx.waitState((st) => st.rendered === noMap && st.lastError?.code === 'CONFIG_INVALID', 'missing map rejected');
+    expect(s2.lastError.context).toMatchObject({ file: '50-web.cfg', template: '50-web.cfg.hbs', line: 13 });
+    expect(s2.lastError.context.text).toContain('map(maps/hosts.map,app)');
+    expect(s2.lastError.message).toContain('maps/hosts.map');
+    expect(await fx.liveId()).toBe(good);
+
+    // Fixed: the map ships with the version (relative path resolves inside it, -C).
+    const fixed = await fx.publishRendered({ '50-web.cfg': mapped(''), 'maps/hosts.map': 'app.test app\n' }, { 'maps/hosts.map': null });
+    const s3 = await fx.waitState((st) => st.rendered === fixed && st.status === 'ok', 'recovered');
+    expect(s3.lastError).toBeNull();
+    expect(s3.current).not.toBe(good);
+    await routesTo('b');
+    const stats = await traffic.stop();
+    expect(stats.keepAlive.ok).toBeGreaterThan(0);
+    expect(stats.newConnection.ok).toBeGreaterThan(0);
+    expect({ keepAlive: stats.keepAlive.reasons, newConnection: stats.newConnection.reasons }).toEqual({ keepAlive: {}, newConnection: {} });
+  });
+
+  it('refuses a version whose new bind port another process holds, without touching the running worker', async () => {
+    const heldPort = await freePort();
+    const holder: Server = createServer();
+    await new Promise<void>((r) => holder.listen(heldPort, '127.0.0.1', () => r()));
+    const traffic = new Traffic(fx.ports.http, { keepAliveClients: 1, newConnectionClients: 1 });
+    try {
+      const good = await fx.liveId();
+      const before = await fx.state();
+      const clash = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], `\nfrontend extra\n  bind 127.0.0.1:${heldPort}\n  default_backend app\n`) });
+      const s = await fx.waitState((st) => st.rendered === clash && st.lastError?.code === 'RELOAD_FAILED', 'RELOAD_FAILED in state');
+      expect(s.status).toBe('degraded');
+      expect(s.current).toBe(good);
+      expect(await fx.liveId()).toBe(good);
+      expect(s.lastError.message).toContain('EADDRINUSE');
+      expect(s.lastError.context).toMatchObject({ reason: 'bind-conflict', file: '50-web.cfg', template: '50-web.cfg.hbs', line: 20, text: `bind 127.0.0.1:${heldPort}` });
+      // Refused before reloading: HAProxy would pause the live listeners while retrying the bind.
+      expect(s.haproxy.reloads).toBe(before.haproxy.reloads);
+      expect(metricValue(await fx.metrics(), 'haproxy_supervisor_reloads_total', { result: 'failure' })).toBe(1);
+      expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('b');
+
+      const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+      await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered after refused version');
+      await routesTo('a');
+    } finally {
+      holder.close();
+    }
+    const stats = await traffic.stop();
+    expect({ keepAlive: stats.keepAlive.reasons, newConnection: stats.newConnection.reasons }).toEqual({ keepAlive: {}, newConnection: {} });
+  });
+
+  it('survives a version whose new worker dies at start (valid for -c): restarts HAProxy from the last good version', async () => {
+    const good = await fx.liveId();
+    const before = await fx.state();
+    // `haproxy -c` does not chroot; the new worker fails when it tries, and 2.6's
+    // master then kills every process, the old worker too (exit-on-failure).
+    const failing = await fx.publishRendered({ '10-global.cfg': 'global\n  chroot /nonexistent-supervisor-test\n', '50-web.cfg': fx.webConfig([b]) });
+    const s = await fx.waitState((st) => st.rendered === failing && st.counters.reloadsFailed === before.counters.reloadsFailed + 1 && st.counters.restarts === 1, 'failed reload then restart');
+    expect(s.status).toBe('degraded');
+    expect(s.lastError.code).toBe('RELOAD_FAILED');
+    expect(s.lastError.message).toContain('chroot');
+    expect(s.current).toBe(good);
+    expect(await fx.liveId()).toBe(good);
+    expect(s.haproxy.masterPid).not.toBe(before.haproxy.masterPid);
+    expect(s.haproxy.masterPid).toBe(fx.masterPid());
+    const body = await fx.metrics();
+    expect(metricValue(body, 'haproxy_supervisor_reloads_total', { result: 'failure' })).toBe(2);
+    expect(metricValue(body, 'haproxy_supervisor_haproxy_restarts_total')).toBe(1);
+    await routesTo('a');
+
+    const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });
+    await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered after failed reload');
+    await routesTo('b');
+  });
+
+  it('stops HAProxy on SIGTERM and exits 0', async () => {
+    const master = fx.masterPid()!;
+    expect(fx.haproxyPids()).toContain(master);
+    expect(await fx.proc.stop('SIGTERM')).toBe(0);
+    expect(fx.haproxyPids()).toEqual([]);
+  });
+});
