@@ -154,18 +154,24 @@ describe('metrics :9101 (haproxy_exporter families from the stats socket)', () =
     let scraping = true;
     const scraper = (async () => {
       while (scraping) {
-        const res = await getText(`http://127.0.0.1:${ports.exporter}/metrics`);
+        const res = await getText(`http://127.0.0.1:${ports.exporter}/metrics`).catch(() => ({ status: -1, body: '' }));
         statuses.push(res.status);
         bodies.push(res.body);
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    for (let i = 0; i < 3; i++) {
-      await masterCommand('reload');
-      await new Promise((r) => setTimeout(r, 400));
+    try {
+      for (let i = 0; i < 3; i++) {
+        await masterCommand('reload');
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    } finally {
+      scraping = false;
+      await scraper;
     }
-    scraping = false;
-    await scraper;
+    // The master re-executed once per reload (its CLI counts them).
+    const proc = await masterCommand('show proc');
+    expect(proc).toMatch(/^\d+\s+master\s+3 \[failed: 0\]/m);
     expect(statuses.length).toBeGreaterThan(20);
     expect(new Set(statuses)).toEqual(new Set([200]));
     for (const body of bodies) expect(body).toMatch(/^haproxy_up [01]$/m);
@@ -194,14 +200,20 @@ describe('metrics :9101 (haproxy_exporter families from the stats socket)', () =
   });
 });
 
-/** One command on HAProxy's master CLI. */
-function masterCommand(command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ path: `${dir}/run/master.sock` });
-    let out = '';
-    socket.on('connect', () => socket.write(`${command}\n`));
-    socket.on('data', (d) => (out += d.toString()));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(out));
-  });
+/** One command on HAProxy's master CLI; retried while the master re-executes (socket briefly refused). */
+async function masterCommand(command: string): Promise<string> {
+  return waitFor(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect({ path: `${dir}/run/master.sock` });
+        let out = '';
+        // Half-close after the command: the master CLI answers, then closes.
+        socket.on('connect', () => socket.end(`${command}\n`));
+        socket.setTimeout(5000, () => socket.destroy(new Error(`master CLI: no answer to ${command}`)));
+        socket.on('data', (d) => (out += d.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(out || ' '));
+      }),
+    { what: `master CLI ${command}`, timeoutMs: 10_000, intervalMs: 50 },
+  );
 }
