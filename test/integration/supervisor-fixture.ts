@@ -36,7 +36,6 @@ export class SupervisorFixture {
       // Nobody listens there: the ring buffers and retries, HAProxy serves regardless.
       SYSLOG_TCP_ADDR: `127.0.0.1:${this.ports.syslogTcp}`,
       HAPROXY_HARD_STOP_AFTER: '5s',
-      HAPROXY_CLOSE_SPREAD_TIME: '1s',
       ...extraEnv,
     });
     return this.proc;

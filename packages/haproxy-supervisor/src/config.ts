@@ -22,7 +22,13 @@ export const envShape = {
   SYSLOG_TCP_ADDR: syslogAddr.default('127.0.0.1:5141'),
   SYSLOG_UDP_ADDR: syslogAddr.default('off'),
   HAPROXY_HARD_STOP_AFTER: haproxyTime.default('30s'),
-  HAPROXY_CLOSE_SPREAD_TIME: haproxyTime.default('5s'),
+  /**
+   * 0 (default) leaves close-spread-time out: with `idle-close-on-response` every
+   * old-worker connection then closes cleanly after its next response. A window
+   * spreads reconnects, but connections still idle when it ends are closed under the
+   * client (we measured resets with 1s windows).
+   */
+  HAPROXY_CLOSE_SPREAD_TIME: haproxyTime.default('0'),
   HAPROXY_MAX_RELOADS: intFromEnv(1).default(50),
   /**
    * Probe new `bind` addresses before a reload and refuse the version when another

@@ -21,6 +21,7 @@ describe('renderGlobal', () => {
     ['ipv6 target bracketed', { ...base, syslogUdp: { host: '::1', port: 5140 } }, '  log [::1]:5140 local0'],
     ['hard-stop-after', { ...base, hardStopAfter: '1m' }, '  hard-stop-after 1m'],
     ['max reloads', { ...base, maxReloads: 7 }, '  mworker-max-reloads 7'],
+    ['close-spread-time', base, '  close-spread-time 5s'],
   ])('%s', (_name, opts, line) => {
     expect(renderGlobal(opts).split('\n')).toContain(line);
   });
@@ -29,6 +30,10 @@ describe('renderGlobal', () => {
     const out = renderGlobal({ ...base, syslogTcp: null });
     expect(out).not.toContain('ring');
     expect(out).not.toContain('log ');
+  });
+
+  it.each(['0', '0s', '0ms'])('close-spread-time %s is left out', (closeSpreadTime) => {
+    expect(renderGlobal({ ...base, closeSpreadTime })).not.toContain('close-spread-time');
   });
 
   it('is deterministic', () => {

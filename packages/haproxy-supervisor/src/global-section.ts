@@ -29,9 +29,10 @@ export function renderGlobal(opts: GlobalOptions): string {
     `  stats socket ${opts.adminSocket} mode 600 level admin expose-fd listeners`,
     `  server-state-file ${opts.serverStateFile}`,
     `  hard-stop-after ${opts.hardStopAfter}`,
-    `  close-spread-time ${opts.closeSpreadTime}`,
     `  mworker-max-reloads ${opts.maxReloads}`,
   ];
+  // Zero means "no window": HAProxy's default, so the line is left out.
+  if (!/^0+[a-z]*$/.test(opts.closeSpreadTime)) lines.push(`  close-spread-time ${opts.closeSpreadTime}`);
   if (opts.syslogTcp) lines.push(`  log ring@${LOG_RING} local0`);
   if (opts.syslogUdp) lines.push(`  log ${addr(opts.syslogUdp)} local0`);
   if (opts.syslogTcp) {
