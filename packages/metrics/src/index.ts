@@ -1,7 +1,7 @@
 /** `@api-server/metrics`: the log-derived (:3803) and stats-socket (:9101) exporters. */
 export { envShape, DEFAULT_METRICS_ADDR, underShared } from './config.js';
 export { HaproxyExporter, type HaproxyExporterOptions } from './exporter/exporter.js';
-export { renderExporter, type ScrapeResult } from './exporter/render.js';
+export { renderExporter, renderExporterAsync, type ScrapeResult, type RenderResult } from './exporter/render.js';
 export { parseStatCsv, parseInfo, splitCsvLine, type StatTable } from './exporter/stat-csv.js';
 export { queryStatsSocket } from './exporter/stats-socket.js';
 export { FileTailer, type TailEvent, type TailerOptions } from './tail/tailer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HaproxyExporter } from './exporter.js';
-import { renderExporter } from './render.js';
+import { renderExporter, renderExporterAsync } from './render.js';
 import { parseInfo, parseStatCsv, splitCsvLine } from './stat-csv.js';
 import { statusValue } from './families.js';
 
@@ -139,5 +139,13 @@ describe('HaproxyExporter', () => {
     expect(calls).toBe(2); // show info + show stat, once
     expect(a).toContain('haproxy_up 1\n');
     expect(a).toContain('haproxy_exporter_scrapes_total 2\n');
+  });
+});
+
+describe('renderExporterAsync', () => {
+  it('renders the same text as the synchronous render while yielding between rows', async () => {
+    const scrape = { stat: parseStatCsv(SHOW_STAT_26), info: parseInfo(SHOW_INFO_26) };
+    const counters = { scrapes: 1, csvParseFailures: 0 };
+    expect((await renderExporterAsync(scrape, counters, 1)).text).toBe(renderExporter(scrape, counters).text);
   });
 });

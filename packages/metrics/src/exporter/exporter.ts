@@ -1,4 +1,4 @@
-import { renderExporter, type ScrapeResult } from './render.js';
+import { renderExporterAsync, type ScrapeResult } from './render.js';
 import { parseInfo, parseStatCsv } from './stat-csv.js';
 import { queryStatsSocket } from './stats-socket.js';
 
@@ -52,7 +52,7 @@ export class HaproxyExporter {
     } else {
       this.lastError = null;
     }
-    const { text, parseFailures } = renderExporter(result, { scrapes: this.scrapes, csvParseFailures: this.csvParseFailures });
+    const { text, parseFailures } = await renderExporterAsync(result, { scrapes: this.scrapes, csvParseFailures: this.csvParseFailures });
     this.csvParseFailures += parseFailures;
     this.opts.onScrape?.(result.stat !== null);
     return text;

@@ -24,7 +24,34 @@ interface Bucket {
  * exporter itself are passed in and parse failures found here are returned, so the
  * caller owns all state. A failed scrape yields `haproxy_up 0` and nothing from HAProxy.
  */
-export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters): { text: string; parseFailures: number } {
+export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters): RenderResult {
+  const steps = renderSteps(scrape, counters);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same render, giving the event loop a turn every `rowsPerTurn` rows: a stats
+ * table of thousands of servers must not stall the :3803 scrapes or /healthz.
+ */
+export async function renderExporterAsync(scrape: ScrapeResult, counters: ExporterCounters, rowsPerTurn = 200): Promise<RenderResult> {
+  const steps = renderSteps(scrape, counters, rowsPerTurn);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+export interface RenderResult {
+  text: string;
+  parseFailures: number;
+}
+
+/** The render as a generator that pauses (yields) every `rowsPerTurn` rows. */
+function* renderSteps(scrape: ScrapeResult, counters: ExporterCounters, rowsPerTurn = Infinity): Generator<void, RenderResult> {
   let parseFailures = scrape.stat?.failures ?? 0;
   const order: Bucket[] = [];
   const byName = new Map<string, Bucket>();
@@ -47,7 +74,9 @@ export function renderExporter(scrape: ScrapeResult, counters: ExporterCounters)
     const plans = [frontendFamilies, backendFamilies, serverFamilies].map((families) =>
       families.map((family) => ({ family, index: col(family.column) })).filter((p) => p.index !== undefined),
     );
+    let rowCount = 0;
     for (const row of stat.rows) {
+      if (++rowCount % rowsPerTurn === 0) yield;
       const type = Number(row[typeIdx]);
       if (type !== ProxyType.frontend && type !== ProxyType.backend && type !== ProxyType.server) continue;
       // Label strings are built once per row, not per sample: 10,000 samples per scrape.
