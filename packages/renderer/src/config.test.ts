@@ -12,8 +12,19 @@ describe('renderer environment', () => {
       RENDER_WAIT_MIN_MS: 50,
       RENDER_WAIT_MAX_MS: 1000,
       RENDER_EMPTY_GRACE_MS: 30_000,
-      RENDER_BLOCKING_WAIT_S: 60,
+      RENDER_BLOCKING_WAIT_S: 300,
+      RENDER_CONSUL_STALE: false,
+      RENDER_CONSUL_MAX_STALE_MS: 2000,
+      RENDER_CONSUL_CACHED: false,
+      RENDER_CONSUL_CONCURRENCY: 16,
       TEMPLATE_ENV_ALLOW: [],
+    });
+  });
+  it('stale and cached reads', () => {
+    expect(parse({ RENDER_CONSUL_STALE: 'true', RENDER_CONSUL_MAX_STALE_MS: '0', RENDER_CONSUL_CACHED: 'true' })).toMatchObject({
+      RENDER_CONSUL_STALE: true,
+      RENDER_CONSUL_MAX_STALE_MS: 0,
+      RENDER_CONSUL_CACHED: true,
     });
   });
   it('parses lists and numbers', () => {
@@ -22,6 +33,9 @@ describe('renderer environment', () => {
   it.each([
     [{ CONSUL_HTTP_ADDR: 'unix:///tmp/consul.sock' }, /CONSUL_HTTP_ADDR: unix sockets are not supported/],
     [{ RENDER_WAIT_MIN_MS: '-1' }, /RENDER_WAIT_MIN_MS/],
+    [{ RENDER_BLOCKING_WAIT_S: '601' }, /RENDER_BLOCKING_WAIT_S/],
+    [{ RENDER_CONSUL_CONCURRENCY: '0' }, /RENDER_CONSUL_CONCURRENCY/],
+    [{ RENDER_CONSUL_STALE: 'maybe' }, /RENDER_CONSUL_STALE/],
     [{ RENDER_WAIT_MAXMS: '10' }, /RENDER_WAIT_MAXMS: unknown variable/],
     [{ TEMPLATE_ENV_ALLOWED: 'X' }, /TEMPLATE_ENV_ALLOWED: unknown variable/],
   ])('rejects %j naming the variable', (env, message) => {

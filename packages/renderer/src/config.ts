@@ -18,8 +18,19 @@ export const rendererEnv = {
   RENDER_WAIT_MAX_MS: intFromEnv(0).default(1000),
   /** How long a health query that went empty keeps its previous instances. 0 turns the hold off. */
   RENDER_EMPTY_GRACE_MS: intFromEnv(0).default(30_000),
-  /** `wait` of Consul blocking queries, seconds. */
-  RENDER_BLOCKING_WAIT_S: intFromEnv(1).max(600).default(60),
+  /**
+   * `wait` of Consul blocking queries, seconds (Consul caps it at 600). Long, so an idle
+   * cluster costs about one request per watch per wait; a change answers at once anyway.
+   */
+  RENDER_BLOCKING_WAIT_S: intFromEnv(1).max(600).default(300),
+  /** `?stale`: any Consul server answers reads, not only the leader. */
+  RENDER_CONSUL_STALE: boolFromEnv.default(false),
+  /** With stale or cached reads: re-ask the leader when X-Consul-LastContact exceeds this (or no leader is known). 0: no bound. */
+  RENDER_CONSUL_MAX_STALE_MS: intFromEnv(0).default(2000),
+  /** `?cached`: the local agent's background-refresh cache for health service and catalog services queries. */
+  RENDER_CONSUL_CACHED: boolFromEnv.default(false),
+  /** Immediate Consul requests (first fetches, retries, leader re-queries) in flight at once; blocking queries are not bounded. */
+  RENDER_CONSUL_CONCURRENCY: intFromEnv(1).max(1024).default(16),
   /** Ceiling of the retry backoff while Consul is unreachable. */
   RENDER_RETRY_MAX_MS: intFromEnv(100).default(30_000),
   /** Safety-net poll of templates/current (the directory is also watched). */

@@ -16,7 +16,21 @@ await runComponent({
     const metrics = rendererMetrics(registry);
     const address = parseConsulAddr(env.CONSUL_HTTP_ADDR, env.CONSUL_HTTP_SSL);
     if (typeof address === 'string') throw new Error(`CONSUL_HTTP_ADDR: ${address}`);
-    const client = new ConsulClient(address, { token: env.CONSUL_HTTP_TOKEN, waitSeconds: env.RENDER_BLOCKING_WAIT_S });
+    const consistency = { stale: env.RENDER_CONSUL_STALE, maxStaleMs: env.RENDER_CONSUL_MAX_STALE_MS, cached: env.RENDER_CONSUL_CACHED };
+    const client = new ConsulClient(address, {
+      token: env.CONSUL_HTTP_TOKEN,
+      waitSeconds: env.RENDER_BLOCKING_WAIT_S,
+      concurrency: env.RENDER_CONSUL_CONCURRENCY,
+      ...consistency,
+      observer: {
+        request: (mode, result) => metrics.consulRequests.inc({ mode, result }),
+        inFlight: (mode, delta) => metrics.consulInFlight.inc({ mode }, delta),
+        staleRequery: (query, meta) => {
+          metrics.staleRequeries.inc();
+          log.debug({ query, lastContactMs: meta.lastContactMs, knownLeader: meta.knownLeader }, 'answer too stale: asking the leader');
+        },
+      },
+    });
     const renderer = new Renderer({
       sharedDir: env.SHARED_DIR,
       keepVersions: env.RENDER_KEEP_VERSIONS,
@@ -38,7 +52,15 @@ await runComponent({
       signal,
       beat,
     });
-    log.info({ consul: address.baseUrl, envAllow: env.TEMPLATE_ENV_ALLOW }, 'renderer starting');
+    log.info({ consul: address.baseUrl, envAllow: env.TEMPLATE_ENV_ALLOW, blockingWaitS: env.RENDER_BLOCKING_WAIT_S, ...consistency }, 'renderer starting');
+    // Best effort: the agent's per-client connection limit, to warn before watches exceed it.
+    void client
+      .agentConnectionLimit(signal)
+      .then((limit) => {
+        renderer.consulConnectionLimit = limit;
+        log.debug({ httpMaxConnsPerClient: limit }, 'consul agent connection limit');
+      })
+      .catch((err: unknown) => log.debug({ err }, 'could not read the consul agent connection limit'));
     await renderer.start();
     return {
       // '' means ready: core's runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.

@@ -19,8 +19,19 @@ export function rendererMetrics(registry: Registry) {
     watches: new Gauge({ name: 'renderer_watches', help: 'Active Consul watches (distinct queries the templates use).', registers }),
     consulRequests: new Counter({
       name: 'renderer_consul_requests_total',
-      help: 'Consul HTTP requests, by result (success or error).',
-      labelNames: ['result'] as const,
+      help: 'Consul HTTP requests, by result (success or error) and mode (blocking: a long-poll with an index; immediate: first fetch, retry, leader re-query).',
+      labelNames: ['result', 'mode'] as const,
+      registers,
+    }),
+    consulInFlight: new Gauge({
+      name: 'renderer_consul_requests_in_flight',
+      help: 'Consul HTTP requests open now, by mode; blocking ones each hold a connection against the agent limit http_max_conns_per_client.',
+      labelNames: ['mode'] as const,
+      registers,
+    }),
+    staleRequeries: new Counter({
+      name: 'renderer_consul_stale_requeries_total',
+      help: 'Stale or cached answers older than RENDER_CONSUL_MAX_STALE_MS (or from a server without a leader) asked again of the leader.',
       registers,
     }),
     emptyHeld: new Counter({
@@ -38,7 +49,10 @@ export function rendererMetrics(registry: Registry) {
   };
   // Every series exists from the start, so rate() and alerts see a 0 before the first event.
   for (const result of ['published', 'unchanged', 'error']) metrics.renders.inc({ result }, 0);
-  for (const result of ['success', 'error']) metrics.consulRequests.inc({ result }, 0);
+  for (const mode of ['blocking', 'immediate']) {
+    for (const result of ['success', 'error']) metrics.consulRequests.inc({ result, mode }, 0);
+    metrics.consulInFlight.set({ mode }, 0);
+  }
   return metrics;
 }
 

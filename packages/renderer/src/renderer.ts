@@ -53,6 +53,9 @@ export class Renderer {
   private again = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private overBudget = false;
+  /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
+  consulConnectionLimit: number | undefined;
 
   constructor(private readonly o: RendererOptions) {
     this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs });
@@ -134,6 +137,7 @@ export class Renderer {
       const result = renderTree(templates.files, this.watches.view, this.o.render);
       this.watches.ensure(result.dependencies);
       metrics.watches.set(this.watches.size);
+      this.checkConnectionBudget();
       metrics.waiting.set(result.missing.length);
       if (result.missing.length > 0) {
         // consul-template's rule: a pass that met a query with no data is not published.
@@ -187,8 +191,26 @@ export class Renderer {
     else await this.o.state.update({ ...extra, current }).then(() => this.o.state.failure(failing));
   }
 
+  /**
+   * Every watch holds one blocking query open, and a Consul agent closes connections
+   * from one client beyond `http_max_conns_per_client` (200 by default): said once,
+   * loudly, with the fix, instead of as a stream of connection resets.
+   */
+  private checkConnectionBudget(): void {
+    const limit = this.consulConnectionLimit;
+    // Headroom for the immediate requests (first fetches, retries) beside the long-polls.
+    const over = limit !== undefined && limit > 0 && this.watches.size + 8 > limit;
+    if (over && !this.overBudget) {
+      this.o.log.warn(
+        { watches: this.watches.size, httpMaxConnsPerClient: limit },
+        'more watches than the Consul agent allows connections per client: raise limits.http_max_conns_per_client on the agent above the number of watches',
+      );
+      this.o.state.count('consulConnectionLimitWarnings');
+    }
+    this.overBudget = over;
+  }
+
   private consulAnswered(query: Query): void {
-    this.o.metrics.consulRequests.inc({ result: 'success' });
     if (this.consulFailing.delete(query.id) && this.consulFailing.size === 0) {
       this.o.log.info({ query: query.id }, 'consul answers again');
       // Refresh the state (and re-render in case the data is unchanged).
@@ -197,7 +219,6 @@ export class Renderer {
   }
 
   private consulFailed(query: Query, err: unknown, attempt: number, delayMs: number): void {
-    this.o.metrics.consulRequests.inc({ result: 'error' });
     const first = this.consulFailing.size === 0;
     this.consulFailing.set(query.id, err);
     // Log the first failures and then sparsely: an outage must not flood the log.

@@ -1,6 +1,6 @@
 import { pause } from '@api-server/core';
 import type { AgentSelfQuery, NodeInfo } from '../queries.js';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
 
 /** `/v1/agent/self` -> this node's name and address. */
@@ -23,7 +23,9 @@ export class AgentSelfSource extends ConsulSource<NodeInfo> {
     super(query.id, client);
   }
 
-  protected call: ConsulCall = (api, opts) => api.agent.self(opts);
+  protected get endpoint(): ConsulEndpoint {
+    return { path: '/agent/self' };
+  }
 
   override async fetch(opts: { index: string | undefined; signal: AbortSignal }) {
     if (opts.index !== undefined) await pause(this.pollMs, opts.signal);

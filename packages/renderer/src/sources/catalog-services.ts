@@ -1,5 +1,5 @@
 import { compareStrings, type CatalogService, type CatalogServicesQuery } from '../queries.js';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
 
 /** `/v1/catalog/services` (`{name: tags}`) -> `[{name, tags}]` by name, tags sorted and unique. */
@@ -19,7 +19,10 @@ export class CatalogServicesSource extends ConsulSource<CatalogService[]> {
     super(query.id, client);
   }
 
-  protected call: ConsulCall = (api, opts) => api.catalog.service.list({ ...opts, ...(this.query.dc !== undefined ? { dc: this.query.dc } : {}) });
+  // Background-refresh cached in Consul 1.8 too (`catalog-list-services`).
+  protected get endpoint(): ConsulEndpoint {
+    return { path: '/catalog/services', query: { dc: this.query.dc }, cacheable: true };
+  }
 
   protected normalize(body: unknown): CatalogService[] {
     return normalizeCatalogServices(body);

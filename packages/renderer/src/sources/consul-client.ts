@@ -1,99 +1,168 @@
-import { EventEmitter } from 'node:events';
-import Consul from 'consul';
+import http from 'node:http';
+import https from 'node:https';
 import { PipelineError } from '@api-server/core';
+import { consistencyParams, jitteredWaitMs, readMeta, tooStale, type ConsistencyOptions, type ResponseMeta } from './consistency.js';
+import { httpGet } from './http-get.js';
+import { Limiter } from './limiter.js';
 
-/** Where Consul's HTTP API is, parsed the way Consul's own CLI reads CONSUL_HTTP_ADDR. */
-export interface ConsulAddress {
-  baseUrl: string;
+export { parseConsulAddr, type ConsulAddress } from './consul-addr.js';
+import type { ConsulAddress } from './consul-addr.js';
+
+/** One read endpoint: path under /v1, its own query parameters, and how to read it. */
+export interface ConsulEndpoint {
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** Consul 1.8 offers agent background-refresh caching here (`?cached`). */
+  cacheable?: boolean;
+  /** KV: base64 `Value`s decoded, 404 read as "no key"; `single` answers the one entry, not a list. */
+  kv?: 'single' | 'list';
+}
+
+export type RequestMode = 'blocking' | 'immediate';
+
+/** What the client reports, for metrics. */
+export interface ConsulObserver {
+  request?(mode: RequestMode, result: 'success' | 'error'): void;
+  inFlight?(mode: RequestMode, delta: 1 | -1): void;
+  staleRequery?(queryId: string, meta: ResponseMeta): void;
+}
+
+export interface ConsulClientOptions extends Partial<ConsistencyOptions> {
+  token?: string | undefined;
+  /** `wait` of blocking queries, seconds (jittered down by up to 1/8 per request). */
+  waitSeconds: number;
+  /** Immediate requests (first fetches, retries, leader re-queries) in flight at once. */
+  concurrency?: number;
+  observer?: ConsulObserver;
+  /** Random source of the wait jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 /**
- * `host:port`, `host`, `http://host:port` or `https://host:port` (CONSUL_HTTP_SSL=true
- * turns the scheme-less forms into https, as in Consul's CLI). Unix sockets are not
- * supported. Returns an error message instead of throwing, for the zod schema.
- */
-export function parseConsulAddr(value: string, ssl = false): ConsulAddress | string {
-  const raw = value.trim();
-  if (raw.startsWith('unix://')) return 'unix sockets are not supported; use host:port or http(s)://host:port';
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${ssl ? 'https' : 'http'}://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return `expected host:port or http(s)://host:port, got "${value}"`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `unsupported scheme ${url.protocol} (use http or https)`;
-  if (!url.hostname) return `no host in "${value}"`;
-  const port = url.port || (url.protocol === 'https:' ? '443' : raw.includes('://') ? '80' : '8500');
-  return { baseUrl: `${url.protocol}//${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${port}/v1` };
-}
-
-/** The slice of the `consul` package we call; its typings omit `ctx`, `index` and `timeout`. */
-export type ConsulCall = (api: ConsulApi, opts: Record<string, unknown>) => Promise<unknown>;
-export interface ConsulApi {
-  health: { service(opts: Record<string, unknown>): Promise<unknown> };
-  catalog: { service: { list(opts: Record<string, unknown>): Promise<unknown> } };
-  kv: { get(opts: Record<string, unknown>): Promise<unknown> };
-  agent: { self(opts: Record<string, unknown>): Promise<unknown> };
-  destroy(): void;
-}
-
-interface Response {
-  statusCode?: number;
-  headers?: Record<string, string | string[] | undefined>;
-}
-
-/**
- * Runs Consul requests through the `consul` package (silas/node-consul): blocking
- * queries with `index` + `wait`, the response read via `ctx.includeResponse` for the
- * X-Consul-Index header, and an AbortSignal bridged to the `ctx` 'cancel' event.
+ * Consul's HTTP API as the renderer reads it. Connections: one keep-alive agent without
+ * a socket cap, because every watch holds one blocking query (one socket) open for up
+ * to `wait`: capping sockets below the number of watches would queue watches behind
+ * long-polls and starve their updates (Consul 1.8 has no streaming to multiplex them).
+ * Immediate requests go through a `Limiter`. The agent's own per-client limit
+ * (`limits.http_max_conns_per_client`, 200 by default) must exceed the watch count;
+ * see the README.
  */
 export class ConsulClient {
-  readonly api: ConsulApi;
+  private readonly agent: http.Agent;
+  private readonly limiter: Limiter;
+  private readonly consistency: ConsistencyOptions;
+  private open = 0;
 
   constructor(
-    address: ConsulAddress,
-    private readonly opts: { token?: string; waitSeconds: number; onRequest?: (ok: boolean) => void },
+    private readonly address: ConsulAddress,
+    private readonly opts: ConsulClientOptions,
   ) {
-    const defaults = opts.token ? { token: opts.token } : undefined;
-    this.api = new Consul({ baseUrl: address.baseUrl, ...(defaults ? { defaults } : {}) } as never) as unknown as ConsulApi;
+    const agentOpts = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096, scheduling: 'lifo' as const };
+    this.agent = address.baseUrl.startsWith('https:') ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    this.limiter = new Limiter(opts.concurrency ?? 16);
+    this.consistency = { stale: opts.stale ?? false, maxStaleMs: opts.maxStaleMs ?? 0, cached: opts.cached ?? false };
   }
 
-  /** One request; with `index`, a blocking query that returns when the answer changed or `wait` passed. */
-  async request(queryId: string, call: ConsulCall, index: string | undefined, signal: AbortSignal): Promise<{ body: unknown; index?: string }> {
-    signal.throwIfAborted();
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const cancel = () => ctx.emit('cancel');
-    signal.addEventListener('abort', cancel, { once: true });
+  /** Requests open now (blocking ones included): what counts against the agent's per-client connection limit. */
+  get openRequests(): number {
+    return this.open;
+  }
+
+  /**
+   * One read; with `index`, a blocking query that answers when the data changed or the
+   * wait ran out. A relaxed (stale/cached) answer older than the configured bound is
+   * asked again of the leader.
+   */
+  async request(queryId: string, endpoint: ConsulEndpoint, index: string | undefined, signal: AbortSignal): Promise<{ body: unknown; index?: string }> {
     const blocking = index !== undefined;
-    // Consul adds up to wait/16 of jitter to a blocking query; leave room for it.
-    const timeout = blocking ? this.opts.waitSeconds * 1000 * 1.1 + 5_000 : 10_000;
+    const first = blocking
+      ? await this.send(queryId, endpoint, 'relaxed', index, signal)
+      : await this.limiter.run(() => this.send(queryId, endpoint, 'relaxed', undefined, signal), signal);
+    if (!tooStale(first.meta, this.consistency, endpoint.cacheable ?? false)) return first;
+    this.opts.observer?.staleRequery?.(queryId, first.meta);
+    return this.limiter.run(() => this.send(queryId, endpoint, 'leader', undefined, signal), signal);
+  }
+
+  private async send(
+    queryId: string,
+    endpoint: ConsulEndpoint,
+    mode: 'relaxed' | 'leader',
+    index: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ body: unknown; index?: string; meta: ResponseMeta }> {
+    signal.throwIfAborted();
+    const kind: RequestMode = index === undefined ? 'immediate' : 'blocking';
+    const url = new URL(`${this.address.baseUrl}${endpoint.path}`);
+    for (const [k, v] of Object.entries(endpoint.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(consistencyParams(this.consistency, endpoint.cacheable ?? false, mode))) url.searchParams.set(k, v);
+    const waitMs = jitteredWaitMs(this.opts.waitSeconds * 1000, this.opts.random);
+    if (index !== undefined) {
+      url.searchParams.set('index', index);
+      url.searchParams.set('wait', `${waitMs}ms`);
+    }
+    // Consul adds up to wait/16 of its own jitter to a blocking query; leave room for it.
+    const timeoutMs = index !== undefined ? Math.round(waitMs * 1.1) + 5_000 : 10_000;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'api-server-renderer' };
+    if (this.opts.token) headers['x-consul-token'] = this.opts.token;
+    this.open++;
+    this.opts.observer?.inFlight?.(kind, 1);
     try {
-      const opts: Record<string, unknown> = { ctx, timeout, ...(blocking ? { index, wait: `${this.opts.waitSeconds}s` } : {}) };
-      const result = (await call(this.api, opts)) as [Response, unknown] | undefined;
-      const [res, body] = result ?? [{}, undefined];
-      this.opts.onRequest?.(true);
-      const header = res.headers?.['x-consul-index'];
-      return { body, ...(typeof header === 'string' ? { index: header } : {}) };
+      const answer = await httpGet(url, { agent: this.agent, headers, signal, timeoutMs });
+      const meta = readMeta(answer.headers);
+      if (answer.status === 404 && endpoint.kv) return this.ok(kind, { body: undefined, meta, ...(meta.index ? { index: meta.index } : {}) });
+      if (answer.status !== 200) {
+        throw Object.assign(new Error(`HTTP ${answer.status}: ${answer.text.trim().slice(0, 200)}`), { status: answer.status });
+      }
+      const json: unknown = answer.text.trim() ? JSON.parse(answer.text) : undefined;
+      const body = endpoint.kv ? decodeKv(json, endpoint.kv) : json;
+      return this.ok(kind, { body, meta, ...(meta.index ? { index: meta.index } : {}) });
     } catch (err) {
       if (signal.aborted) {
         const abort = new Error('consul request aborted', { cause: err });
         abort.name = 'AbortError';
         throw abort;
       }
-      this.opts.onRequest?.(false);
-      const status = (err as { response?: Response; statusCode?: number }).response?.statusCode;
+      this.opts.observer?.request?.(kind, 'error');
+      const status = (err as { status?: number }).status;
+      const code = (err as { code?: string }).code;
       const message = err instanceof Error ? err.message : String(err);
       throw new PipelineError('CONSUL_REQUEST', `consul ${queryId}: ${message}`, {
         cause: err,
-        context: { query: queryId, ...(status ? { status } : {}) },
+        // openRequests: a reset with ~200 open is the agent's per-client connection limit.
+        context: { query: queryId, path: endpoint.path, mode, ...(status ? { status } : {}), ...(code ? { errno: code } : {}), openRequests: this.open },
       });
     } finally {
-      signal.removeEventListener('abort', cancel);
+      this.open--;
+      this.opts.observer?.inFlight?.(kind, -1);
     }
   }
 
-  destroy(): void {
-    this.api.destroy();
+  private ok<T>(kind: RequestMode, value: T): T {
+    this.opts.observer?.request?.(kind, 'success');
+    return value;
   }
+
+  /**
+   * The agent's `limits.http_max_conns_per_client` (`DebugConfig.HTTPMaxConnsPerClient`
+   * of /v1/agent/self in Consul 1.8), or undefined when the agent does not say.
+   */
+  async agentConnectionLimit(signal: AbortSignal): Promise<number | undefined> {
+    const { body } = await this.request('agent.self', { path: '/agent/self' }, undefined, signal);
+    const limit = (body as { DebugConfig?: { HTTPMaxConnsPerClient?: unknown } } | undefined)?.DebugConfig?.HTTPMaxConnsPerClient;
+    return typeof limit === 'number' ? limit : undefined;
+  }
+
+  /** Closes idle keep-alive sockets (open requests are aborted through their signals). */
+  destroy(): void {
+    this.agent.destroy();
+  }
+}
+
+/** KV answers as the normalizers read them: Values base64-decoded; an empty list is "no key". */
+function decodeKv(body: unknown, shape: 'single' | 'list'): unknown {
+  if (!Array.isArray(body) || body.length === 0) return undefined;
+  const items = (body as Array<Record<string, unknown>>).map((item) =>
+    typeof item.Value === 'string' ? { ...item, Value: Buffer.from(item.Value, 'base64').toString('utf8') } : item,
+  );
+  return shape === 'single' ? items[0] : items;
 }

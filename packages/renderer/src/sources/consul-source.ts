@@ -1,5 +1,5 @@
 import type { FetchResult, Source } from '@api-server/core';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 
 /**
  * What every Consul-backed source shares: one request per fetch through the client,
@@ -16,12 +16,13 @@ export abstract class ConsulSource<T> implements Source<T> {
     protected readonly client: ConsulClient,
   ) {}
 
-  protected abstract call: ConsulCall;
+  /** The endpoint this source reads (path, its parameters, whether the agent caches it). */
+  protected abstract readonly endpoint: ConsulEndpoint;
   protected abstract normalize(body: unknown): T;
 
   async fetch(opts: { index: string | undefined; signal: AbortSignal }): Promise<FetchResult<T>> {
     try {
-      const result = await this.client.request(this.id, this.call, this.failed ? undefined : opts.index, opts.signal);
+      const result = await this.client.request(this.id, this.endpoint, this.failed ? undefined : opts.index, opts.signal);
       this.failed = false;
       return { value: this.normalize(result.body), ...(result.index === undefined ? {} : { index: result.index }) };
     } catch (err) {

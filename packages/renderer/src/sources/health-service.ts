@@ -1,5 +1,5 @@
 import { sortInstances, type HealthServiceQuery, type ServiceInstance } from '../queries.js';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
 
 interface HealthEntry {
@@ -45,14 +45,15 @@ export class HealthServiceSource extends ConsulSource<ServiceInstance[]> {
     super(query.id, client);
   }
 
-  protected call: ConsulCall = (api, opts) =>
-    api.health.service({
-      ...opts,
-      service: this.query.name,
-      ...(this.query.tag !== undefined ? { tag: this.query.tag } : {}),
-      ...(this.query.passing ? { passing: true } : {}),
-      ...(this.query.dc !== undefined ? { dc: this.query.dc } : {}),
-    });
+  // Consul 1.8 caches this endpoint in the agent with background refresh (`?cached`),
+  // blocking queries included (checked against a 1.8.7 agent: X-Cache, index, wait).
+  protected get endpoint(): ConsulEndpoint {
+    return {
+      path: `/health/service/${encodeURIComponent(this.query.name)}`,
+      query: { tag: this.query.tag, passing: this.query.passing ? 'true' : undefined, dc: this.query.dc },
+      cacheable: true,
+    };
+  }
 
   protected normalize(body: unknown): ServiceInstance[] {
     return normalizeHealth(body);

@@ -1,5 +1,6 @@
 import type { KvGetQuery } from '../queries.js';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
+import { kvPath } from './kv-tree.js';
 import { ConsulSource } from './consul-source.js';
 
 /** One KV entry (the library already base64-decoded `Value`) -> its text, or null when absent. */
@@ -18,7 +19,10 @@ export class KvGetSource extends ConsulSource<string | null> {
     super(query.id, client);
   }
 
-  protected call: ConsulCall = (api, opts) => api.kv.get({ ...opts, key: this.query.key });
+  // KV has no agent cache in Consul 1.8: `?cached` is not sent (stale reads still apply).
+  protected get endpoint(): ConsulEndpoint {
+    return { path: kvPath(this.query.key), kv: 'single' };
+  }
 
   protected normalize(body: unknown): string | null {
     return normalizeKvGet(body);

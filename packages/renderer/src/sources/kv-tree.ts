@@ -1,5 +1,5 @@
 import { compareStrings, type KvPair, type KvTreeQuery } from '../queries.js';
-import type { ConsulCall, ConsulClient } from './consul-client.js';
+import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
 
 /** Recursive KV listing -> `[{key, path, value}]`, folders (keys ending in `/`) left out, by path. */
@@ -23,9 +23,16 @@ export class KvTreeSource extends ConsulSource<KvPair[]> {
     super(query.id, client);
   }
 
-  protected call: ConsulCall = (api, opts) => api.kv.get({ ...opts, key: this.query.prefix, recurse: true });
+  protected get endpoint(): ConsulEndpoint {
+    return { path: kvPath(this.query.prefix), query: { recurse: 'true' }, kv: 'list' };
+  }
 
   protected normalize(body: unknown): KvPair[] {
     return normalizeKvTree(this.query.prefix, body);
   }
+}
+
+/** `/kv/<key>` with each path segment encoded (slashes stay separators). */
+export function kvPath(key: string): string {
+  return `/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
