@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishVersion } from '../../packages/core/src/versions.js';
@@ -14,6 +14,8 @@ import { freePorts, waitFor } from '../helpers/ports.js';
  */
 export class SupervisorFixture {
   proc: ComponentProcess;
+  /** Supervisor processes started so far (their output helps when a test fails). */
+  private readonly procs: ComponentProcess[] = [];
 
   private constructor(
     readonly sharedDir: string,
@@ -38,6 +40,7 @@ export class SupervisorFixture {
       HAPROXY_HARD_STOP_AFTER: '5s',
       ...extraEnv,
     });
+    this.procs.push(this.proc);
     return this.proc;
   }
 
@@ -107,12 +110,26 @@ ${extra}`;
         const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
         const status = readFileSync(`/proc/${name}/status`, 'utf8');
         if (/State:\s+Z/.test(status)) continue;
-        if (cmd[0]?.endsWith('haproxy') && cmd.some((a) => a.startsWith(this.sharedDir))) pids.push(Number(name));
+        // `haproxy -c` runs are the supervisor's checks, not servers.
+        if (cmd[0]?.endsWith('haproxy') && !cmd.includes('-c') && cmd.some((a) => a.startsWith(this.sharedDir))) pids.push(Number(name));
       } catch {
         // Gone meanwhile.
       }
     }
     return pids;
+  }
+
+  /** HAProxy processes whose parent is not one of ours: masters (there must never be two). */
+  haproxyMasters(): number[] {
+    const pids = this.haproxyPids();
+    return pids.filter((pid) => {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)\s+\S+\s+/, '').split(' ')[0]);
+        return !pids.includes(ppid);
+      } catch {
+        return false;
+      }
+    });
   }
 
   async waitReady(timeoutMs = 20_000): Promise<void> {
@@ -137,6 +154,8 @@ ${extra}`;
   /** Stops the supervisor, then kills anything HAProxy left behind (pid file first, then by SHARED_DIR). */
   async cleanup(): Promise<void> {
     await this.proc.stop('SIGTERM', 20_000);
+    // SUPERVISOR_TEST_OUTPUT=<file>: keep every supervisor's log lines for debugging.
+    if (process.env.SUPERVISOR_TEST_OUTPUT) await writeFile(process.env.SUPERVISOR_TEST_OUTPUT, this.procs.map((p) => p.output).join('\n---\n'));
     const pid = this.masterPid();
     if (pid) killQuietly(pid);
     for (const p of this.haproxyPids()) killQuietly(p);

@@ -26,7 +26,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.SUPERVISOR_TEST_OUTPUT) await import('node:fs/promises').then((fs) => fs.writeFile(process.env.SUPERVISOR_TEST_OUTPUT!, fx.proc.output));
   await fx?.cleanup();
   await Promise.all([a?.stop(), b?.stop()]);
   expect(fx.haproxyPids()).toEqual([]);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageVersion, runComponent, watch } from '@api-server/core';
 import { envPrefixes, envShape, haproxyTimeMs, syslogTargets } from './config.js';
@@ -24,6 +24,8 @@ await runComponent({
     const live = new LiveStore(sharedDir);
     await mkdir(run, { recursive: true });
     await mkdir(live.root, { recursive: true });
+    // Scratch dirs of checks a killed supervisor never finished.
+    for (const name of await readdir(live.root)) if (name.startsWith('.check-')) await rm(join(live.root, name), { recursive: true, force: true });
     const paths = {
       bin: env.HAPROXY_BIN,
       config: live.currentPath,
