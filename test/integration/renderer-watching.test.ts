@@ -77,19 +77,20 @@ describe('renderer watching: quiescence defaults, agent cache, stale reads', () 
     expect(await published()).toBe(before + 2);
   });
 
-  it('a burst of 50 flips over 5 services coalesces into at most 3 versions and ends in the final state', async () => {
+  it('a burst of 50 flips over 5 services coalesces into a few versions and ends in the final state', async () => {
     const before = await published();
-    // One lane per service, run side by side; each lane's own order is fixed, so the end
-    // state is known: instances 1 and 2 failing, 0, 3, 4 passing. No service ever empties
-    // (that would engage the empty-result hold instead).
-    const lane = async (s: number) => {
-      for (let i = 0; i < 4; i++) await consul.setHealth(id(s, i), false);
-      for (let i = 0; i < 4; i++) await consul.setHealth(id(s, i), true);
-      await consul.setHealth(id(s, 1), false);
-      await consul.setHealth(id(s, 2), false);
-    };
+    // One lane per instance, all side by side so the burst is short; each lane's order is
+    // fixed, so the end state is known: instances 1 and 2 failing, 0, 3, 4 passing. No
+    // service ever empties (that would engage the empty-result hold instead).
+    const lanes: boolean[][] = [[false, true], [false, true, false], [false, true, false], [false, true]];
     const started = Date.now();
-    await Promise.all(Array.from({ length: SERVICES }, (_, s) => lane(s)));
+    await Promise.all(
+      Array.from({ length: SERVICES }, (_, s) =>
+        lanes.map(async (steps, i) => {
+          for (const passing of steps) await consul.setHealth(id(s, i), passing);
+        }),
+      ).flat(),
+    );
     const burstMs = Date.now() - started;
     await waitFor(
       async () => {
@@ -100,9 +101,13 @@ describe('renderer watching: quiescence defaults, agent cache, stale reads', () 
     );
     await settle();
     const versions = (await published()) - before;
-    console.log(`burst of 50 flips took ${burstMs} ms -> ${versions} new versions`);
+    // A watch re-arms 250-375 ms after a change, so a burst is seen in slices that far
+    // apart: within 200 ms at most 3 versions; a slower burst (a loaded CI machine) one
+    // more per further 250 ms. Without quiescence it would be up to 50.
+    const allowed = 3 + Math.max(0, Math.ceil((burstMs - 200) / 250));
+    console.log(`burst of 50 flips took ${burstMs} ms -> ${versions} new versions (allowed ${allowed})`);
     expect(versions).toBeGreaterThanOrEqual(1);
-    expect(versions).toBeLessThanOrEqual(3);
+    expect(versions).toBeLessThanOrEqual(allowed);
   });
 
   it('health reads went through the agent cache, as blocking queries', async () => {

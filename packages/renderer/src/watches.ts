@@ -62,8 +62,13 @@ export class DependencyWatches {
       const signal = AbortSignal.any([this.opts.signal, controller.signal]);
       void watch(this.opts.sourceFor(query), {
         signal,
+        // After a quick answer (a change), wait 250-300 ms before re-arming: a flapping
+        // service costs at most ~4 requests/s, and later changes are seen in one slice.
+        // The spread is kept small on purpose: the watches that saw one burst re-arm
+        // within 50 ms of each other, so quiescence (min 50 ms) folds their next answers
+        // into one version. Idle re-arms are spread by the jittered `wait` instead.
         minGapMs: this.opts.minGapMs ?? 250,
-        jitter: 0.5,
+        jitter: 0.2,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
         onChange: (value) => this.accept(entry, value),
         onFetch: (changed) => this.opts.events.onFetch?.(query, changed),
