@@ -15,6 +15,9 @@ import { SupervisorFixture } from './supervisor-fixture.js';
 let fx: SupervisorFixture;
 let a: Backend;
 let b: Backend;
+/** Stands in for the log-shipper on SYSLOG_TCP_ADDR: everything HAProxy's ring forwards. */
+let syslog: Server;
+let syslogData = '';
 
 const routesTo = async (name: string) => {
   await waitFor(async () => (await requestVia(fx.ports.http, 'app.test')).body === name, { timeoutMs: 15_000, what: `routing to ${name}` });
@@ -23,11 +26,14 @@ const routesTo = async (name: string) => {
 beforeAll(async () => {
   fx = await SupervisorFixture.create();
   [a, b] = await Promise.all([Backend.start('a'), Backend.start('b')]);
+  syslog = createServer((socket) => socket.on('data', (d: Buffer) => (syslogData += d.toString())));
+  await new Promise<void>((r) => syslog.listen(fx.ports.syslogTcp, '127.0.0.1', () => r()));
 });
 
 afterAll(async () => {
   await fx?.cleanup();
   await Promise.all([a?.stop(), b?.stop()]);
+  syslog?.close();
   expect(fx.haproxyPids()).toEqual([]);
 });
 
@@ -41,10 +47,12 @@ describe('haproxy-supervisor', () => {
     expect(s1.current).toBe(await fx.liveId());
     expect(s1.haproxy).toMatchObject({ running: true, adopted: false, masterPid: fx.masterPid() });
     const liveFiles = await readdir(join(fx.sharedDir, 'live', 'current'));
-    expect(liveFiles.sort()).toEqual(['00-haproxy-supervisor.cfg', '50-web.cfg', 'manifest.json']);
-    const global = await readFile(join(fx.sharedDir, 'live', 'current', '00-haproxy-supervisor.cfg'), 'utf8');
+    expect(liveFiles.sort()).toEqual(['0-haproxy-supervisor.cfg', '50-web.cfg', 'manifest.json']);
+    const global = await readFile(join(fx.sharedDir, 'live', 'current', '0-haproxy-supervisor.cfg'), 'utf8');
     expect(global).toContain(`stats socket ${fx.sharedDir}/run/haproxy-admin.sock mode 600 level admin expose-fd listeners`);
     expect(global).toContain(`server log-shipper 127.0.0.1:${fx.ports.syslogTcp} log-proto octet-count`);
+    // Templates say only `log global`: request logs reach the log-shipper, octet-counted RFC 5424.
+    await waitFor(() => /^\d+ <\d+>1 /m.test(syslogData) && syslogData.includes('web app/a'), { timeoutMs: 10_000, what: `an httplog line on the syslog TCP port; got: ${syslogData.slice(0, 300)}` });
 
     const master = fx.masterPid();
     const v2 = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });

@@ -1,5 +1,5 @@
 import { PipelineError, readTree, versionId, type VersionFile } from '@api-server/core';
-import { GLOBAL_FILE } from './global-section.js';
+import { GLOBAL_FILE, sortsBeforeGlobal } from './global-section.js';
 import { checkConfig } from './haproxy/check.js';
 import { primaryDiagnostic, type Diagnostic } from './haproxy/diagnostics.js';
 import { locate, readManifest } from './manifest.js';
@@ -38,6 +38,16 @@ export async function checkCandidate(opts: { bin: string; scratchRoot: string; r
     const error = new PipelineError('CONFIG_INVALID', `${GLOBAL_FILE} is reserved for the supervisor's own global section; rename the template`, {
       context: { file: GLOBAL_FILE, template: readManifest(renderedFiles)?.files.find((f) => f.path === GLOBAL_FILE)?.template ?? null, line: null, text: null, rendered: opts.rendered.id },
     });
+    return { valid: false, candidate, error };
+  }
+
+  const early = sortsBeforeGlobal(renderedFiles.map((f) => f.path));
+  if (early.length > 0) {
+    const error = new PipelineError(
+      'CONFIG_INVALID',
+      `${early.join(', ')} would be read before the supervisor's global section (${GLOBAL_FILE}), so its "log global" would log nowhere; name config files NN-name.cfg`,
+      { context: { file: early[0], template: readManifest(renderedFiles)?.files.find((f) => f.path === early[0])?.template ?? null, line: null, text: null, rendered: opts.rendered.id } },
+    );
     return { valid: false, candidate, error };
   }
 

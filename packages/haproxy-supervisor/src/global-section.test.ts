@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderGlobal, LOG_RING } from './global-section.js';
+import { renderGlobal, sortsBeforeGlobal, LOG_RING } from './global-section.js';
 
 const base = {
   adminSocket: '/shared/run/haproxy-admin.sock',
@@ -38,5 +38,15 @@ describe('renderGlobal', () => {
 
   it('is deterministic', () => {
     expect(renderGlobal(base)).toBe(renderGlobal({ ...base }));
+  });
+});
+
+describe('sortsBeforeGlobal', () => {
+  it.each([
+    [['00-defaults.cfg', '50-web.cfg', '10-x.cfg'], []],
+    [['0-a.cfg', '+x.cfg', '-y.cfg', '0-z.cfg'], ['0-a.cfg', '+x.cfg', '-y.cfg']],
+    [['0-a.map', 'maps/0-a.cfg'], []],
+  ])('%j', (paths, expected) => {
+    expect(sortsBeforeGlobal(paths)).toEqual(expected);
   });
 });

@@ -1,9 +1,19 @@
 import type { HostPort } from '@api-server/core';
 
-/** Name of the supervisor's own file inside each live version (sorts before team files). */
-export const GLOBAL_FILE = '00-haproxy-supervisor.cfg';
+/**
+ * Name of the supervisor's own file inside each live version. It must sort before
+ * every rendered `*.cfg`: `log global` in a `defaults` section copies the global log
+ * targets known at that point of parsing, so a defaults file read first would log
+ * nowhere (`00-defaults.cfg` sorts before `00-haproxy-...`; verified).
+ */
+export const GLOBAL_FILE = '0-haproxy-supervisor.cfg';
 
 /** Name of the HAProxy `ring` that buffers logs on their way to the log-shipper. */
+/** Rendered `*.cfg` files that HAProxy would read before the supervisor's global section. */
+export function sortsBeforeGlobal(paths: readonly string[]): string[] {
+  return paths.filter((p) => !p.includes('/') && p.endsWith('.cfg') && p !== GLOBAL_FILE && p < GLOBAL_FILE);
+}
+
 export const LOG_RING = 'haproxy-supervisor-log';
 
 export interface GlobalOptions {
