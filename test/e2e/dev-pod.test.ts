@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getWithHost } from '../../packages/cli/src/dev/http-probe.js';
 import { REPO_ROOT } from '../helpers/component.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -46,7 +47,7 @@ describe('apictl dev: the pod from its own manifest', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it('routes requests, then shuts everything down on SIGINT with no orphan', async () => {
+  it('routes requests, then shuts everything down on SIGINT with no orphan', { timeout: 240_000 }, async () => {
     workDir = await mkdtemp(join(tmpdir(), 'dev-pod-'));
     const runner = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/dist/main.js'), 'dev', '--free-ports', '--quiet', '--work-dir', workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -54,13 +55,15 @@ describe('apictl dev: the pod from its own manifest', () => {
     runner.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => runner.once('exit', (code) => r(code)));
     try {
-      const ready = await waitFor(() => /^READY (.*)$/m.exec(output)?.[1], { timeoutMs: 90_000, what: `READY from apictl dev; output:\n${output}` });
+      const ready = await waitFor(() => /^READY (.*)$/m.exec(output)?.[1], { timeoutMs: 150_000, what: 'READY from apictl dev' }).catch((err: Error) => {
+        throw new Error(`${err.message}; output:\n${output.slice(-4000)}`);
+      });
       const { http } = JSON.parse(ready) as { http: string };
       const bodies = new Set<string>();
       for (let i = 0; i < 10; i++) {
-        const res = await fetch(`${http}/`, { headers: { host: 'web.localhost' } });
+        const res = await getWithHost(`${http}/`, 'web.localhost');
         expect(res.status).toBe(200);
-        bodies.add((await res.text()).trim());
+        bodies.add(res.body.trim());
       }
       expect(bodies).toEqual(new Set(['web-1', 'web-2']));
       const api = await fetch(`${http}/api/users`);

@@ -59,11 +59,21 @@ export class ConsulDev {
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
-    const exited = new Promise<never>((_, reject) => proc.once('error', reject));
-    await Promise.race([
-      exited,
-      until(async () => ((await (await fetch(`${this.url}/v1/status/leader`)).json()) as string).length > 0, 30_000, `consul leader on ${this.addr}`),
-    ]);
+    const failed = new Promise<never>((_, reject) => {
+      proc.once('error', reject);
+      proc.once('exit', (code, signal) => reject(new Error(`consul exited (${signal ?? code}) before it was ready:\n${this.output.slice(-2000)}`)));
+    });
+    try {
+      await Promise.race([
+        failed,
+        until(async () => ((await (await fetch(`${this.url}/v1/status/leader`)).json()) as string).length > 0, 60_000, `consul leader on ${this.addr}`),
+      ]);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\nconsul output:\n${this.output.slice(-2000)}`);
+    } finally {
+      failed.catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { checkManifest } from './manifest-checks.js';
 import { ConsulDev, consulBin } from './consul-dev.js';
 import { DemoInstance } from './demo-services.js';
 import { freePort, until } from './free-port.js';
+import { getWithHost } from './http-probe.js';
 import { kustomize, podTemplate, type K8sObject } from './kustomize.js';
 import { planPod, type ProcessPlan } from './pod-plan.js';
 import { LocalContainer, prepareVolumes } from './pod-runner.js';
@@ -87,6 +88,8 @@ export class DevPod {
           ...addresses,
           renderer: { ...addresses.renderer, CONSUL_HTTP_ADDR: started.consul.addr },
           's3-sync': { ...addresses['s3-sync'], ...started.s3.env(), SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 1000) },
+          // A laptop has no load balancer to drain: Ctrl-C should not wait the manifest's 15 s.
+          'haproxy-supervisor': { ...addresses['haproxy-supervisor'], DRAIN_SECONDS: '1' },
         },
       });
       const logDir = join(opts.workDir, 'logs');
@@ -125,8 +128,8 @@ export class DevPod {
   async waitUntilRouting(host = 'web.localhost', timeoutMs = 60_000): Promise<void> {
     await until(
       async () => {
-        const res = await fetch(`${this.summary.http}/`, { headers: { host } });
-        return res.status === 200 && (await res.text()).startsWith('web-');
+        const res = await getWithHost(`${this.summary.http}/`, host);
+        return res.status === 200 && res.body.startsWith('web-');
       },
       timeoutMs,
       `HAProxy routing ${host} at ${this.summary.http}`,
