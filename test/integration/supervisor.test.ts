@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
 import { Backend } from '../helpers/backends.js';
 import { metricValue, requestVia } from '../helpers/pipeline.js';
 import { freePort, waitFor } from '../helpers/ports.js';
@@ -170,6 +171,28 @@ describe('haproxy-supervisor', () => {
     const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });
     await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered after failed reload');
     await routesTo('b');
+  });
+
+  it('keeps server state set through the runtime API across a reload (server-state-file)', async () => {
+    const both = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a, b]) });
+    const settled = await fx.waitState((st) => st.rendered === both && st.status === 'ok', 'both servers live');
+    await waitFor(async () => {
+      const bodies = new Set<string>();
+      for (let i = 0; i < 6; i++) bodies.add((await requestVia(fx.ports.http, 'app.test')).body);
+      return bodies.size === 2;
+    }, { what: 'both servers in rotation' });
+    const admin = join(fx.sharedDir, 'run', 'haproxy-admin.sock');
+    await cliCommand(admin, 'set server app/b state maint');
+    const before = settled.counters.reloadsOk;
+    const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a, b], '# a change that reloads\n') });
+    await fx.waitState((st) => st.rendered === next && st.counters.reloadsOk === before + 1, 'reloaded');
+    const bodies = new Set<string>();
+    for (let i = 0; i < 8; i++) bodies.add((await requestVia(fx.ports.http, 'app.test')).body);
+    expect([...bodies]).toEqual(['a']);
+    // Columns: be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ...; admin bit 0x01 = forced maintenance.
+    const line = (await cliCommand(admin, 'show servers state app')).split('\n').find((l) => / app \d+ b /.test(l)) ?? '';
+    expect(Number(line.split(' ')[6]) & 1).toBe(1);
+    await cliCommand(admin, 'set server app/b state ready');
   });
 
   it('stops HAProxy on SIGTERM and exits 0', async () => {

@@ -241,9 +241,14 @@ export class Supervisor {
             this.o.metrics.restarts.inc();
             this.o.state.count('restarts');
             this.o.log.info({ pid: master.pid, live: live.id, attempt }, 'HAProxy restarted from live/current');
-            await this.recordOk(live.id, await showProc(this.o.paths.masterSocket));
-            // Running again, but the newest rendered version is still not live: stay degraded.
-            if (this.applyError) await this.o.state.failure(this.applyError);
+            const table = await showProc(this.o.paths.masterSocket);
+            if (this.applyError) {
+              // Running again, but the newest rendered version is still not live: stay degraded.
+              setLiveVersion(this.o.metrics, live.id);
+              await this.o.state.failure(this.applyError, { current: live.id, haproxy: haproxyState(master, table) });
+            } else {
+              await this.recordOk(live.id, table);
+            }
           } catch (err) {
             this.o.log.error({ err, attempt, nextDelayMs: backoffDelay(attempt + 1) }, 'HAProxy restart failed');
             await this.o.state.failure(err);
