@@ -140,6 +140,16 @@ async function main(): Promise<void> {
       requests: metricValue(firstBody, 'renderer_consul_requests_total'),
       bytes: (await readFile(file)).length,
     };
+    const memory = async (at: string) => {
+      const body = await metrics();
+      const mb = (name: string) => Math.round(metricValue(body, name) / 2 ** 20);
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const kb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024);
+      const m = { at, rssMb: kb('VmRSS'), hwmMb: kb('VmHWM'), heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+      console.log(`memory ${at}: ${JSON.stringify(m)}`);
+      return m;
+    };
+    const memoryTimeline = [await memory('first render')];
     console.log(`first render after ${firstRenderS.toFixed(2)} s (${firstRender.passes} passes, ${firstRender.requests} Consul requests)`);
 
     // Let the last passes and the first blocking re-arms finish, then count requests while nothing changes.
@@ -148,6 +158,7 @@ async function main(): Promise<void> {
     console.log(`idle for ${IDLE_S} s ...`);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     const idleAfter = { body: await metrics(), consul: await consulGets(consul), at: performance.now() };
+    memoryTimeline.push(await memory('after idle'));
     const idleMin = (idleAfter.at - idleBefore.at) / 60_000;
     const delta = (name: string, labels: Record<string, string> = {}) => metricValue(idleAfter.body, name, labels) - metricValue(idleBefore.body, name, labels);
     const watches = metricValue(idleAfter.body, 'renderer_watches');
@@ -194,13 +205,14 @@ async function main(): Promise<void> {
       outP50Ms: percentile(flipOut, 50),
       backP50Ms: percentile(flipBack, 50),
     };
+    memoryTimeline.push(await memory('after flips'));
     const peakRssBytes = await vmHwmBytes(pid);
     const results = {
       at: new Date().toISOString(),
       setup: { services: SERVICES, instancesPerService: INSTANCES, blockingWaitS: WAIT_S, cached: CACHED === 'true', stale: STALE === 'true', registerSeconds: registerS },
       firstRender,
       reRender: { count: reRenders, meanMs: reRenderMeanMs, goalMs: 500 },
-      peakRss: { bytes: peakRssBytes, mb: peakRssBytes / 2 ** 20, goalMb: 150 },
+      peakRss: { bytes: peakRssBytes, mb: peakRssBytes / 2 ** 20, goalMb: 150, timeline: memoryTimeline },
       idle: { ...idle, goal: `under 1 request per service per ${WAIT_S} s wait` },
       convergence,
     };

@@ -127,4 +127,17 @@ describe('ConsulClient and sources over HTTP', () => {
     await Promise.all([...fetches, ...blocking]);
     expect(c.openRequests).toBe(0);
   });
+
+  it('a blocking query that comes back with the index it was sent is not read: the last value again, same object', async () => {
+    respond = () => ({ status: 200, body: [entry], index: '42' });
+    const source = new HealthServiceSource(healthServiceQuery('web'), client());
+    const first = await source.fetch({ index: undefined, signal: new AbortController().signal });
+    // Same index, a body that would not even parse: never read.
+    respond = () => ({ status: 200, body: '{not json', index: '42' });
+    const again = await source.fetch({ index: '42', signal: new AbortController().signal });
+    expect(again).toBe(first);
+    // A new index is read as usual.
+    respond = () => ({ status: 200, body: [], index: '43' });
+    expect(await source.fetch({ index: '42', signal: new AbortController().signal })).toEqual({ value: [], index: '43' });
+  });
 });

@@ -20,6 +20,13 @@ export interface ConsulEndpoint {
 
 export type RequestMode = 'blocking' | 'immediate';
 
+/** One answer. `unchanged`: a blocking query came back with the index it was sent (no body read). */
+export interface ConsulAnswer {
+  body: unknown;
+  index?: string;
+  unchanged?: boolean;
+}
+
 /** What the client reports, for metrics. */
 export interface ConsulObserver {
   request?(mode: RequestMode, result: 'success' | 'error'): void;
@@ -73,7 +80,7 @@ export class ConsulClient {
    * wait ran out. A relaxed (stale/cached) answer older than the configured bound is
    * asked again of the leader.
    */
-  async request(queryId: string, endpoint: ConsulEndpoint, index: string | undefined, signal: AbortSignal): Promise<{ body: unknown; index?: string }> {
+  async request(queryId: string, endpoint: ConsulEndpoint, index: string | undefined, signal: AbortSignal): Promise<ConsulAnswer> {
     const blocking = index !== undefined;
     const first = blocking
       ? await this.send(queryId, endpoint, 'relaxed', index, signal)
@@ -89,7 +96,7 @@ export class ConsulClient {
     mode: 'relaxed' | 'leader',
     index: string | undefined,
     signal: AbortSignal,
-  ): Promise<{ body: unknown; index?: string; meta: ResponseMeta }> {
+  ): Promise<ConsulAnswer & { meta: ResponseMeta }> {
     signal.throwIfAborted();
     const kind: RequestMode = index === undefined ? 'immediate' : 'blocking';
     const url = new URL(`${this.address.baseUrl}${endpoint.path}`);
@@ -107,8 +114,13 @@ export class ConsulClient {
     this.open++;
     this.opts.observer?.inFlight?.(kind, 1);
     try {
-      const answer = await httpGet(url, { agent: this.agent, headers, signal, timeoutMs });
+      // A blocking query that ran out its wait answers the whole body again under the same
+      // index. Same index, same data (Consul's rule): skip reading it, which is most of an
+      // idle renderer's garbage (1,000 watches x the full health answer every wait).
+      const sameIndex = (status: number, h: http.IncomingHttpHeaders) => index !== undefined && status === 200 && h['x-consul-index'] === index;
+      const answer = await httpGet(url, { agent: this.agent, headers, signal, timeoutMs, discardBody: sameIndex });
       const meta = readMeta(answer.headers);
+      if (sameIndex(answer.status, answer.headers)) return this.ok(kind, { unchanged: true, body: undefined, index: index as string, meta });
       if (answer.status === 404 && endpoint.kv) return this.ok(kind, { body: undefined, meta, ...(meta.index ? { index: meta.index } : {}) });
       if (answer.status !== 200) {
         throw Object.assign(new Error(`HTTP ${answer.status}: ${answer.text.trim().slice(0, 200)}`), { status: answer.status });

@@ -10,6 +10,8 @@ import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
  */
 export abstract class ConsulSource<T> implements Source<T> {
   private failed = false;
+  /** The last normalized value, answered again when Consul says nothing changed. */
+  private last: FetchResult<T> | undefined;
 
   constructor(
     readonly id: string,
@@ -22,9 +24,14 @@ export abstract class ConsulSource<T> implements Source<T> {
 
   async fetch(opts: { index: string | undefined; signal: AbortSignal }): Promise<FetchResult<T>> {
     try {
-      const result = await this.client.request(this.id, this.endpoint, this.failed ? undefined : opts.index, opts.signal);
+      const index = this.failed ? undefined : opts.index;
+      const result = await this.client.request(this.id, this.endpoint, index, opts.signal);
       this.failed = false;
-      return { value: this.normalize(result.body), ...(result.index === undefined ? {} : { index: result.index }) };
+      // The same object again: the watch loop's equality check is then a reference compare.
+      if (result.unchanged && this.last && this.last.index === index) return this.last;
+      if (result.unchanged) return this.fetch({ index: undefined, signal: opts.signal });
+      this.last = { value: this.normalize(result.body), ...(result.index === undefined ? {} : { index: result.index }) };
+      return this.last;
     } catch (err) {
       this.failed = true;
       throw err;
