@@ -100,10 +100,26 @@ describe('deploy/k8s', () => {
     ['a token mounted', (ds) => { (podTemplate(ds)!.spec as any).automountServiceAccountToken = true; }, /automountServiceAccountToken must be false/],
     ['a grace period shorter than the drain', (ds) => { (podTemplate(ds)!.spec as any).terminationGracePeriodSeconds = 20; }, /terminationGracePeriodSeconds \(20\) must exceed DRAIN_SECONDS/],
     ['a command that runs another file', (ds) => { container(ds, 'renderer').command = ['node', 'packages/renderer/dist/index.js']; }, /container renderer: command must run node packages\/renderer\/dist\/main.js/],
+    ['service links on', (ds) => { (podTemplate(ds)!.spec as any).enableServiceLinks = true; }, /enableServiceLinks must be false/],
     ['a surge rollout', (ds) => { (ds.spec as any).updateStrategy.rollingUpdate.maxUnavailable = '50%'; }, /maxUnavailable 1/],
   ])('a manifest mistake fails and names it: %s', async (_name, change, expected) => {
     const problems = await mutated(change);
     expect(problems.join('\n')).toMatch(expected);
+  });
+});
+
+describe('alerts', () => {
+  it('refer only to metrics the components export', async () => {
+    const rule = (await kustomize(BASE)).find((o) => o.kind === 'PrometheusRule') as any;
+    const sources = spawnSync('grep', ['-rhoE', "'[a-z0-9_]+'", ...['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'].map((p) => join(ROOT, 'packages', p, 'src'))], { encoding: 'utf8' }).stdout;
+    const defined = new Set(sources.split('\n').map((l) => l.replace(/'/g, '')));
+    const exprs: string[] = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr as string));
+    expect(exprs.length).toBeGreaterThan(5);
+    for (const expr of exprs) {
+      const names = expr.replace(/\{[^}]*\}/g, '').match(/\b(haproxy|s3_sync|renderer|log_shipper)_[a-z_]+/g) ?? [];
+      expect(names.length, expr).toBeGreaterThan(0);
+      for (const name of names) expect(defined.has(name), `${name} in: ${expr}`).toBe(true);
+    }
   });
 });
 

@@ -38,6 +38,7 @@ export function checkManifest(objects: K8sObject[]): string[] {
   const config = (objects.find((o) => o.kind === 'ConfigMap') as { data?: Record<string, string> } | undefined)?.data ?? {};
   const strategy = (ds.spec as any)?.updateStrategy;
   if (strategy?.type !== 'RollingUpdate' || strategy?.rollingUpdate?.maxUnavailable !== 1) problems.push('DaemonSet: updateStrategy must be RollingUpdate with maxUnavailable 1');
+  if (spec.enableServiceLinks !== false) problems.push('pod: enableServiceLinks must be false (injected *_PORT/*_HOST variables would be unknown variables to our components)');
   if (spec.automountServiceAccountToken !== false) problems.push('pod: automountServiceAccountToken must be false (no component uses the Kubernetes API)');
   const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === spec.serviceAccountName) as any;
   if (!sa) problems.push(`pod: serviceAccountName ${spec.serviceAccountName} has no ServiceAccount`);
