@@ -8,7 +8,7 @@
  *   - convergence: a health flip in Consul -> a new rendered version without that server
  * Run: npx tsc -b packages/renderer && node --import tsx bench/renderer-scale.ts
  * (writes bench/results/renderer-scale.json). Knobs: BENCH_SERVICES, BENCH_INSTANCES,
- * BENCH_IDLE_S, BENCH_FLIPS, BENCH_WAIT_S, BENCH_CACHED, BENCH_STALE.
+ * BENCH_IDLE_S, BENCH_FLIPS, BENCH_WAIT_S, BENCH_CACHED, BENCH_STALE, BENCH_NODE_OPTIONS (the renderer's).
  */
 import { chmod, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
       RENDER_BLOCKING_WAIT_S: String(WAIT_S),
       RENDER_CONSUL_CACHED: CACHED,
       RENDER_CONSUL_STALE: STALE,
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     }).start();
     const pid = proc.pid as number;
     await waitFor(
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
     const peakRssBytes = await vmHwmBytes(pid);
     const results = {
       at: new Date().toISOString(),
-      setup: { services: SERVICES, instancesPerService: INSTANCES, blockingWaitS: WAIT_S, cached: CACHED === 'true', stale: STALE === 'true', registerSeconds: registerS },
+      setup: { nodeOptions: process.env.BENCH_NODE_OPTIONS ?? '', services: SERVICES, instancesPerService: INSTANCES, blockingWaitS: WAIT_S, cached: CACHED === 'true', stale: STALE === 'true', registerSeconds: registerS },
       firstRender,
       reRender: { count: reRenders, meanMs: reRenderMeanMs, goalMs: 500 },
       peakRss: { bytes: peakRssBytes, mb: peakRssBytes / 2 ** 20, goalMb: 150, timeline: memoryTimeline },
