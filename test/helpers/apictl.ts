@@ -33,6 +33,7 @@ export function apictl(args: string[], opts: { env?: Record<string, string>; cwd
 /** A private copy of the example config repository, to break and change. */
 export async function copyExampleRepo(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'config-repo-'));
-  await cp(EXAMPLE_REPO, dir, { recursive: true });
+  // dereference: the example's templates/ links to the repository's own; a test must never write there.
+  await cp(EXAMPLE_REPO, dir, { recursive: true, dereference: true });
   return dir;
 }
