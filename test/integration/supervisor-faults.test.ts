@@ -59,7 +59,7 @@ describe('haproxy-supervisor faults', () => {
     expect(fx.haproxyMasters()).toEqual([master]);
 
     // The adopted master reloads like our own.
-    const v = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });
+    const v = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b], SupervisorFixture.spare('adopted')) });
     await fx.waitState((st) => st.rendered === v && st.status === 'ok', 'reload through the adopted master');
     await routesTo('b');
     const stats = await traffic.stop();

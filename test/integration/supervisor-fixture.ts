@@ -38,6 +38,8 @@ export class SupervisorFixture {
       // Nobody listens there: the ring buffers and retries, HAProxy serves regardless.
       SYSLOG_TCP_ADDR: `127.0.0.1:${this.ports.syslogTcp}`,
       HAPROXY_HARD_STOP_AFTER: '5s',
+      // Tests reload back to back on purpose; the burst test sets the real default.
+      HAPROXY_MIN_RELOAD_INTERVAL: '0',
       ...extraEnv,
     });
     this.procs.push(this.proc);
@@ -58,6 +60,11 @@ export class SupervisorFixture {
     };
     entries.push({ path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2), 'utf8') });
     return (await publishVersion({ root: join(this.sharedDir, 'rendered') }, entries)).id;
+  }
+
+  /** An extra empty backend: a structural change, so the version takes a reload. */
+  static spare(tag: string | number): string {
+    return `\nbackend spare-${tag}\n`;
   }
 
   /** A plain HTTP config routing everything on `ports.http` to `backends`. */

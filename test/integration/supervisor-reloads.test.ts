@@ -32,7 +32,7 @@ describe('haproxy-supervisor reloads', () => {
     await new Promise((r) => setTimeout(r, 300));
     const start = (await fx.state()).counters.reloadsOk ?? 0;
     for (let i = 1; i <= RELOADS; i++) {
-      const id = await fx.publishRendered({ '50-web.cfg': fx.webConfig([i % 2 === 1 ? b : a]) });
+      const id = await fx.publishRendered({ '50-web.cfg': fx.webConfig([i % 2 === 1 ? b : a], SupervisorFixture.spare(i)) });
       await fx.waitState((s) => s.rendered === id && s.counters.reloadsOk === start + i, `reload ${i}`);
       // Let each new worker take traffic before the next reload.
       await new Promise((r) => setTimeout(r, 150));
@@ -54,7 +54,7 @@ describe('haproxy-supervisor reloads', () => {
   it('coalesces a burst of versions: the newest is applied, in fewer reloads', async () => {
     const before = (await fx.state()).counters.reloadsOk;
     let last = '';
-    for (let i = 0; i < 6; i++) last = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], `# burst ${i}\n`) });
+    for (let i = 0; i < 6; i++) last = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], SupervisorFixture.spare(`burst-${i}`)) });
     const s = await fx.waitState((st) => st.rendered === last && st.status === 'ok', 'newest of the burst live');
     const reloads = s.counters.reloadsOk - before;
     expect(reloads).toBeGreaterThanOrEqual(1);

@@ -16,12 +16,14 @@ export type CheckedCandidate =
   | { valid: true; candidate: Candidate; warnings: Diagnostic[] }
   | { valid: false; candidate: Candidate | null; error: PipelineError };
 
+/** A candidate built from a rendered version, or why it cannot be one (before any `haproxy -c`). */
+export type BuiltCandidate = { ok: true; candidate: Candidate } | { ok: false; candidate: Candidate | null; error: PipelineError };
+
 /**
- * Reads a rendered version, adds the supervisor's global file and runs `haproxy -c`
- * on it in a scratch directory. An invalid result carries CONFIG_INVALID with the
- * rendered file, its template, the line and the line's text.
+ * Reads a rendered version, adds the supervisor's global file and checks file names
+ * (no rendered file may take or sort before the global file's place).
  */
-export async function checkCandidate(opts: { bin: string; scratchRoot: string; rendered: RenderedPointer; globalText: string }): Promise<CheckedCandidate> {
+export async function buildCandidate(opts: { rendered: RenderedPointer; globalText: string }): Promise<BuiltCandidate> {
   let renderedFiles: VersionFile[];
   try {
     renderedFiles = await readTree(opts.rendered.dir);
@@ -30,7 +32,7 @@ export async function checkCandidate(opts: { bin: string; scratchRoot: string; r
       cause: err,
       context: { version: opts.rendered.id, dir: opts.rendered.dir },
     });
-    return { valid: false, candidate: null, error };
+    return { ok: false, candidate: null, error };
   }
   const files = [...renderedFiles.filter((f) => f.path !== GLOBAL_FILE), { path: GLOBAL_FILE, data: Buffer.from(opts.globalText, 'utf8') }];
   const candidate: Candidate = { id: versionId(files), rendered: opts.rendered, files };
@@ -38,9 +40,8 @@ export async function checkCandidate(opts: { bin: string; scratchRoot: string; r
     const error = new PipelineError('CONFIG_INVALID', `${GLOBAL_FILE} is reserved for the supervisor's own global section; rename the template`, {
       context: { file: GLOBAL_FILE, template: readManifest(renderedFiles)?.files.find((f) => f.path === GLOBAL_FILE)?.template ?? null, line: null, text: null, rendered: opts.rendered.id },
     });
-    return { valid: false, candidate, error };
+    return { ok: false, candidate, error };
   }
-
   const early = sortsBeforeGlobal(renderedFiles.map((f) => f.path));
   if (early.length > 0) {
     const error = new PipelineError(
@@ -48,17 +49,24 @@ export async function checkCandidate(opts: { bin: string; scratchRoot: string; r
       `${early.join(', ')} would be read before the supervisor's global section (${GLOBAL_FILE}), so its "log global" would log nowhere; name config files NN-name.cfg`,
       { context: { file: early[0], template: readManifest(renderedFiles)?.files.find((f) => f.path === early[0])?.template ?? null, line: null, text: null, rendered: opts.rendered.id } },
     );
-    return { valid: false, candidate, error };
+    return { ok: false, candidate, error };
   }
+  return { ok: true, candidate };
+}
 
-  const result = await checkConfig(opts.bin, opts.scratchRoot, files);
+/**
+ * Runs `haproxy -c` on a candidate in a scratch directory. An invalid result carries
+ * CONFIG_INVALID with the rendered file, its template, the line and the line's text.
+ */
+export async function validateCandidate(opts: { bin: string; scratchRoot: string; candidate: Candidate }): Promise<CheckedCandidate> {
+  const { candidate } = opts;
+  const result = await checkConfig(opts.bin, opts.scratchRoot, candidate.files);
   if (result.valid) return { valid: true, candidate, warnings: result.diagnostics.filter((d) => d.level === 'warning') };
-
   const diag = primaryDiagnostic(result.diagnostics);
-  const where = locate(diag, files, readManifest(renderedFiles));
+  const where = locate(diag, candidate.files, readManifest(candidate.files));
   const at = where.file ? ` (${where.template ?? where.file}${where.line ? `:${where.line}` : ''})` : '';
-  const error = new PipelineError('CONFIG_INVALID', `haproxy -c rejected rendered version ${opts.rendered.id}${at}: ${diag?.message ?? `exit code ${result.exitCode}`}`, {
-    context: { ...where, rendered: opts.rendered.id, exitCode: result.exitCode, alerts: result.diagnostics.filter((d) => d.level === 'alert').map((d) => d.message).slice(0, 10) },
+  const error = new PipelineError('CONFIG_INVALID', `haproxy -c rejected rendered version ${candidate.rendered.id}${at}: ${diag?.message ?? `exit code ${result.exitCode}`}`, {
+    context: { ...where, rendered: candidate.rendered.id, exitCode: result.exitCode, alerts: result.diagnostics.filter((d) => d.level === 'alert').map((d) => d.message).slice(0, 10) },
   });
   return { valid: false, candidate, error };
 }

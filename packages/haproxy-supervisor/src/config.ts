@@ -31,6 +31,15 @@ export const envShape = {
   HAPROXY_CLOSE_SPREAD_TIME: haproxyTime.default('0'),
   HAPROXY_MAX_RELOADS: intFromEnv(1).default(50),
   /**
+   * Reloads start at least this far apart. The first change after a quiet period
+   * reloads at once; a burst then coalesces into one more reload with the newest version.
+   */
+  HAPROXY_MIN_RELOAD_INTERVAL: haproxyTime.default('1s'),
+  /** A server removed at runtime that still has connections after this long is dropped by a reload. */
+  HAPROXY_DELETE_TIMEOUT: haproxyTime.default('30s'),
+  /** Apply server-only changes through the runtime API (true) or always reload (false). */
+  HAPROXY_RUNTIME_UPDATES: boolFromEnv.default(true),
+  /**
    * Probe new `bind` addresses before a reload and refuse the version when another
    * process holds one (see haproxy/bind-probe.ts). Off only to debug the probe.
    */

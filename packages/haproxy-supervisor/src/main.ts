@@ -8,6 +8,7 @@ import { MasterLog } from './haproxy/master-log.js';
 import { createSupervisorMetrics } from './metrics.js';
 import { LiveStore } from './outputs/live.js';
 import { RenderedSource } from './sources/rendered.js';
+import { adminSocketCommand, RuntimeApplier } from './runtime/apply.js';
 import { Supervisor } from './supervisor.js';
 
 const component = 'haproxy-supervisor';
@@ -58,6 +59,10 @@ await runComponent({
       drainSeconds: env.DRAIN_SECONDS,
       bindCheck: env.HAPROXY_BIND_CHECK,
       stopTimeoutMs: haproxyTimeMs(env.HAPROXY_HARD_STOP_AFTER) + 5000,
+      minReloadIntervalMs: haproxyTimeMs(env.HAPROXY_MIN_RELOAD_INTERVAL),
+      deleteTimeoutMs: haproxyTimeMs(env.HAPROXY_DELETE_TIMEOUT),
+      runtimeUpdates: env.HAPROXY_RUNTIME_UPDATES,
+      applier: new RuntimeApplier(adminSocketCommand(paths.adminSocket)),
       log,
       state,
       metrics: createSupervisorMetrics(registry),

@@ -49,6 +49,17 @@ export function createSupervisorMetrics(registry: Registry) {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    runtimeDuration: new Histogram({
+      name: 'haproxy_supervisor_runtime_update_duration_seconds',
+      help: 'Time to apply a server-only change through the runtime API (commands sent to last answer).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    pendingDeletions: new Gauge({
+      name: 'haproxy_supervisor_servers_pending_deletion',
+      help: 'Servers removed from the config, in maintenance until their connections end, then deleted.',
+      registers,
+    }),
     running: new Gauge({
       name: 'haproxy_supervisor_haproxy_up',
       help: 'Whether an HAProxy master is running under this supervisor (1) or not (0).',
@@ -58,7 +69,7 @@ export function createSupervisorMetrics(registry: Registry) {
   // Zero series from the start, so rate() and alerts see them before the first event.
   for (const result of ['valid', 'invalid']) m.configChecks.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.reloads.inc({ result }, 0);
-  m.updates.inc({ method: 'reload' }, 0);
+  for (const method of ['runtime', 'reload']) m.updates.inc({ method }, 0);
   return m;
 }
 
@@ -73,6 +84,7 @@ export const TEXTFILE_FAMILIES = [
   'haproxy_supervisor_live_version_info',
   'haproxy_supervisor_haproxy_restarts_total',
   'haproxy_supervisor_updates_total',
+  'haproxy_supervisor_servers_pending_deletion',
   'haproxy_supervisor_haproxy_up',
 ];
 

@@ -1,20 +1,17 @@
 import type { VersionFile } from '@api-server/core';
+import { planRuntime, type ServerChange } from './runtime/plan-runtime.js';
 
 /**
- * How a checked candidate reaches the running HAProxy:
+ * How a candidate reaches the running HAProxy:
  * - `start`: no HAProxy runs; start one from `live/current`.
+ * - `runtime`: only server lines of existing backends changed, in ways the runtime
+ *   API reproduces exactly: apply them over the admin socket, no reload.
  * - `reload`: seamless reload through the master CLI.
  * - `none`: the live version already is this candidate.
- *
- * A later change adds `runtime` (server-only changes through the runtime API, no
- * reload); it belongs here, as a pure decision over the live and candidate files.
  */
-export type ApplyMethod = 'start' | 'reload' | 'none';
+export type ApplyMethod = 'start' | 'runtime' | 'reload' | 'none';
 
-export interface ApplyPlan {
-  method: ApplyMethod;
-  reason: string;
-}
+export type ApplyPlan = { method: Exclude<ApplyMethod, 'runtime'>; reason: string } | { method: 'runtime'; reason: string; changes: ServerChange[] };
 
 export interface PlanInput {
   running: boolean;
@@ -22,8 +19,19 @@ export interface PlanInput {
   candidate: { id: string; files: readonly VersionFile[] };
 }
 
+/** Pure: the same live and candidate files always give the same plan. */
 export function planApply(input: PlanInput): ApplyPlan {
   if (!input.running) return { method: 'start', reason: 'HAProxy is not running' };
   if (input.live?.id === input.candidate.id) return { method: 'none', reason: 'already live' };
-  return { method: 'reload', reason: input.live ? 'configuration changed' : 'no live version yet' };
+  if (!input.live) return { method: 'reload', reason: 'no live version yet' };
+  const runtime = planRuntime(input.live.files, input.candidate.files);
+  if (!runtime.runtime) return { method: 'reload', reason: runtime.reason };
+  return { method: 'runtime', reason: summarize(runtime.changes), changes: runtime.changes };
+}
+
+/** `2 added, 1 removed, 1 updated` (or `no effective change`). */
+export function summarize(changes: readonly ServerChange[]): string {
+  const count = (op: ServerChange['op']) => changes.filter((c) => c.op === op).length;
+  const parts = [['added', count('add')], ['removed', count('remove')], ['updated', count('update')]].filter(([, n]) => n) as Array<[string, number]>;
+  return parts.length ? `servers only: ${parts.map(([w, n]) => `${n} ${w}`).join(', ')}` : 'no effective change (comments or layout)';
 }

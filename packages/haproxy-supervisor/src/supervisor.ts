@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
-import { checkCandidate, type Candidate } from './candidate.js';
+import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
+import { setDraining } from './haproxy/drain.js';
+import { configuredServers } from './haproxy/server-state.js';
+import { RuntimeApplier } from './runtime/apply.js';
+import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
 import { newBinds } from './haproxy/binds.js';
 import type { MasterLog } from './haproxy/master-log.js';
@@ -11,7 +15,7 @@ import type { ProcTable } from './haproxy/show-proc.js';
 import { locate, readManifest } from './manifest.js';
 import { setLiveVersion, TEXTFILE_FAMILIES, type SupervisorMetrics } from './metrics.js';
 import type { LiveStore, LiveVersion } from './outputs/live.js';
-import { planApply } from './plan.js';
+import { planApply, type ApplyPlan } from './plan.js';
 import { Serial } from './serial.js';
 import type { RenderedPointer } from './sources/rendered.js';
 
@@ -26,6 +30,13 @@ export interface SupervisorOptions {
   drainSeconds: number;
   bindCheck: boolean;
   stopTimeoutMs: number;
+  /** Reloads start at least this far apart (leading edge: an isolated change reloads at once). */
+  minReloadIntervalMs: number;
+  /** A removed server still holding connections after this long is dropped by a reload. */
+  deleteTimeoutMs: number;
+  /** False: every change reloads (the runtime path off). */
+  runtimeUpdates: boolean;
+  applier: RuntimeApplier;
   log: Logger;
   state: StateReporter;
   metrics: SupervisorMetrics;
@@ -47,6 +58,8 @@ export class Supervisor {
   /** Why the newest rendered version is not live; kept across HAProxy restarts. */
   private applyError: unknown = null;
   private stopping = false;
+  private lastReloadAt = 0;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly serial = new Serial();
 
   constructor(private readonly o: SupervisorOptions) {}
@@ -61,6 +74,8 @@ export class Supervisor {
 
   /** Adopts a master a killed supervisor left behind, or starts from `live/current` (last good across restarts). */
   async init(): Promise<void> {
+    this.sweeper = setInterval(() => void this.sweep(), 1000);
+    this.sweeper.unref();
     const live = await this.o.live.current();
     await this.o.state.update({ current: live?.id ?? null });
     setLiveVersion(this.o.metrics, live?.id ?? null);
@@ -68,6 +83,8 @@ export class Supervisor {
     if (adopted) {
       this.o.log.info({ pid: adopted.pid, live: live?.id ?? null }, 'adopted the running HAProxy master');
       this.attach(adopted);
+      // A supervisor killed while draining leaves the flag set in this worker.
+      await setDraining(this.o.paths.adminSocket, false).catch((err: unknown) => this.o.log.warn({ err }, 'could not clear the drain flag'));
       await this.recordOk(live?.id ?? null, await showProc(this.o.paths.masterSocket));
       return;
     }
@@ -94,9 +111,12 @@ export class Supervisor {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweeper);
     await this.draining;
     await this.serial.idle();
     if (this.o.drainSeconds > 0) {
+      // The load balancer in front checks HAProxy's monitor-uri, which reads this flag.
+      if (this.master) await setDraining(this.o.paths.adminSocket, true).catch((err: unknown) => this.o.log.warn({ err }, 'could not set the drain flag; monitor-uri keeps answering 200'));
       this.o.log.info({ seconds: this.o.drainSeconds }, 'not ready; draining before stopping HAProxy');
       await sleep(this.o.drainSeconds * 1000);
     }
@@ -121,30 +141,127 @@ export class Supervisor {
   private async apply(pointer: RenderedPointer): Promise<void> {
     const { o } = this;
     o.state.attempt();
-    const checked = await checkCandidate({ bin: o.bin, scratchRoot: o.live.root, rendered: pointer, globalText: o.globalText });
+    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText });
+    if (!built.ok) return this.rejected(built.error, pointer);
+    const { candidate } = built;
+    const live = await o.live.current();
+    let plan: ApplyPlan = planApply({ running: this.master !== null, live, candidate });
+    if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
+    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
+    if (plan.method === 'none') {
+      this.applyError = null;
+      await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
+    } else if (plan.method === 'runtime') {
+      await this.runtimeUpdate(candidate, live!, plan.changes, plan.reason);
+    } else {
+      await this.checkThen(candidate, live, plan.method, plan.reason);
+    }
+    await this.publishMetrics();
+  }
+
+  /** `haproxy -c`, then start or reload. */
+  private async checkThen(candidate: Candidate, live: LiveVersion | null, method: 'start' | 'reload', reason: string): Promise<void> {
+    const { o } = this;
+    const checked = await this.validate(candidate);
+    if (!checked) return;
+    if (method === 'start') return this.startCandidate(candidate, live?.id ?? null);
+    const wait = this.lastReloadAt + o.minReloadIntervalMs - Date.now();
+    if (wait > 0) {
+      // Coalesce a burst: after one reload, the next waits out the interval and then
+      // applies only the newest version (the drain loop picks it up if this one is stale).
+      await sleep(wait);
+      if (this.wanted && this.wanted.id !== candidate.rendered.id) return;
+    }
+    await this.reloadCandidate(candidate, live, reason);
+  }
+
+  /** Runs `haproxy -c`; records the verdict; false (and the failure reported) when invalid. */
+  private async validate(candidate: Candidate): Promise<boolean> {
+    const { o } = this;
+    const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
     o.metrics.configChecks.inc({ result: checked.valid ? 'valid' : 'invalid' });
     o.metrics.configValid.set(checked.valid ? 1 : 0);
     o.state.count(checked.valid ? 'checksValid' : 'checksInvalid');
     if (!checked.valid) {
-      o.log.error({ err: checked.error, rendered: pointer.id }, 'rendered version rejected; the live version keeps serving');
-      this.applyError = checked.error;
-      await o.state.failure(checked.error, { rendered: pointer.id });
-      return this.publishMetrics();
+      await this.rejected(checked.error, candidate.rendered);
+      return false;
     }
-    if (checked.warnings.length > 0) o.log.warn({ rendered: pointer.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
+    if (checked.warnings.length > 0) o.log.warn({ rendered: candidate.rendered.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
+    return true;
+  }
 
-    const live = await o.live.current();
-    const plan = planApply({ running: this.master !== null, live, candidate: checked.candidate });
-    o.log.info({ rendered: pointer.id, candidate: checked.candidate.id, live: live?.id ?? null, plan }, 'candidate valid');
-    if (plan.method === 'none') {
-      this.applyError = null;
-      await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
-    } else if (plan.method === 'start') {
-      await this.startCandidate(checked.candidate, live?.id ?? null);
-    } else {
-      await this.reloadCandidate(checked.candidate, live);
-    }
+  private async rejected(error: PipelineError, pointer: RenderedPointer): Promise<void> {
+    this.o.log.error({ err: error, rendered: pointer.id }, 'rendered version rejected; the live version keeps serving');
+    this.applyError = error;
+    await this.o.state.failure(error, { rendered: pointer.id });
     await this.publishMetrics();
+  }
+
+  /**
+   * Server-only changes through the admin socket, no reload. Applied first (routing
+   * converges at once), then the whole candidate is checked with `haproxy -c` and
+   * published as live, so `live/current` still holds only checked versions and equals
+   * what HAProxy runs. A refused command falls back to a checked reload of the candidate.
+   */
+  private async runtimeUpdate(candidate: Candidate, live: LiveVersion, changes: ServerChange[], reason: string): Promise<void> {
+    const { o } = this;
+    const started = process.hrtime.bigint();
+    const result = await o.applier.apply(changes).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message, command: '', answer: '' }));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    o.metrics.pendingDeletions.set(o.applier.pending.size);
+    if (!result.ok) {
+      o.log.warn({ reason: result.reason, candidate: candidate.id }, 'runtime update refused; reloading instead');
+      return this.checkThen(candidate, live, 'reload', `runtime update refused: ${result.reason}`);
+    }
+    o.metrics.runtimeDuration.observe(seconds);
+    if (!(await this.validate(candidate))) {
+      // HAProxy runs servers the live files do not describe: reload the live version.
+      return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
+    }
+    await o.live.publish(candidate.files);
+    o.metrics.updates.inc({ method: 'runtime' });
+    o.state.count('runtimeUpdates');
+    o.log.info({ method: 'runtime', reason, live: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
+    this.applyError = null;
+    await this.recordOk(candidate.id, await showProc(o.paths.masterSocket), {
+      rendered: candidate.rendered.id,
+      lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands },
+    });
+  }
+
+  /** Deletes removed servers once idle; one still busy after the timeout, or a refusal, takes a reload of live/current. */
+  private async sweep(): Promise<void> {
+    if (this.o.applier.pending.size === 0 || this.stopping || !this.master) return;
+    await this.serial.run(async () => {
+      const { o } = this;
+      if (o.applier.pending.size === 0 || !this.master) return;
+      const result = await o.applier.sweep(o.deleteTimeoutMs).catch((err: unknown) => ({ deleted: [], overdue: [], failed: { key: '', answer: (err as Error).message } }));
+      o.metrics.pendingDeletions.set(o.applier.pending.size);
+      if (result.deleted.length) o.log.info({ servers: result.deleted }, 'removed servers deleted');
+      if (result.failed) await this.reloadLive(`del server ${result.failed.key} refused: ${result.failed.answer}`);
+      else if (result.overdue.length) await this.reloadLive(`removed servers still busy after ${o.deleteTimeoutMs} ms: ${result.overdue.join(', ')}`);
+    });
+  }
+
+  /** Reloads the live version as it is (HAProxy drifted from it); the old worker keeps its connections. */
+  private async reloadLive(reason: string): Promise<void> {
+    const { o } = this;
+    const live = await o.live.current();
+    if (!live) return;
+    o.log.warn({ reason, live: live.id }, 'reloading the live version');
+    const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog, servers: configuredServers(live.files) });
+    if (outcome.ok) {
+      this.lastReloadAt = Date.now();
+      o.applier.clear();
+      o.metrics.pendingDeletions.set(0);
+      o.metrics.reloads.inc({ result: 'success' });
+      o.metrics.updates.inc({ method: 'reload' });
+      o.state.count('reloadsOk');
+      await o.state.update({ haproxy: haproxyState(this.master, outcome.table), lastUpdate: { method: 'reload', reason, at: new Date().toISOString() } });
+    } else {
+      o.metrics.reloads.inc({ result: 'failure' });
+      o.log.error({ reason: outcome.reason }, 'reload of the live version failed');
+    }
   }
 
   private async startCandidate(candidate: Candidate, previous: string | null): Promise<void> {
@@ -163,7 +280,7 @@ export class Supervisor {
     }
   }
 
-  private async reloadCandidate(candidate: Candidate, live: LiveVersion | null): Promise<void> {
+  private async reloadCandidate(candidate: Candidate, live: LiveVersion | null, reason: string): Promise<void> {
     const { o } = this;
     const previous = live?.id ?? null;
     const conflict = o.bindCheck ? await findBindConflict(newBinds(live?.files ?? null, candidate.files)) : null;
@@ -178,17 +295,20 @@ export class Supervisor {
     }
     await o.live.publish(candidate.files);
     const started = process.hrtime.bigint();
-    const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog });
+    this.lastReloadAt = Date.now();
+    const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog, servers: configuredServers(candidate.files) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     o.metrics.reloadDuration.observe(seconds);
     if (outcome.ok) {
+      o.applier.clear();
+      o.metrics.pendingDeletions.set(0);
       o.metrics.reloads.inc({ result: 'success' });
       o.metrics.updates.inc({ method: 'reload' });
       o.state.count('reloadsOk');
       if (outcome.warnings.length > 0) o.log.warn({ warnings: outcome.warnings.map((w) => w.message) }, 'new worker startup warnings');
       o.log.info({ live: candidate.id, rendered: candidate.rendered.id, seconds, worker: outcome.table.workers[0]?.pid }, 'reloaded');
       this.applyError = null;
-      await this.recordOk(candidate.id, outcome.table, { rendered: candidate.rendered.id });
+      await this.recordOk(candidate.id, outcome.table, { rendered: candidate.rendered.id, lastUpdate: { method: 'reload', reason, at: new Date().toISOString() } });
       return;
     }
     if (previous) await o.live.restore(previous);
@@ -211,6 +331,7 @@ export class Supervisor {
   /** Watches a master; an unexpected exit restarts HAProxy from `live/current` with backoff. */
   private attach(master: Master): void {
     this.master = master;
+    this.o.applier.clear();
     this.o.metrics.running.set(1);
     void master.exited.then(async () => {
       if (this.master !== master || this.stopping) return;

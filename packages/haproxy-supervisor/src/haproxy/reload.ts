@@ -4,6 +4,7 @@ import { cliCommand } from './cli.js';
 import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { MasterLog } from './master-log.js';
 import { isAlive, showProc } from './master.js';
+import { filterServerState, type ConfiguredServers } from './server-state.js';
 import { judgeReload, type ProcTable } from './show-proc.js';
 
 export interface ReloadTarget {
@@ -13,6 +14,8 @@ export interface ReloadTarget {
   /** `live/current`, stripped from paths in HAProxy's messages. */
   config: string;
   log: MasterLog;
+  /** The servers the new version configures: state lines with another address are not carried over. */
+  servers?: ConfiguredServers;
 }
 
 export type ReloadOutcome =
@@ -66,7 +69,7 @@ async function dumpServerState(target: ReloadTarget): Promise<void> {
   const text = await cliCommand(target.adminSocket, 'show servers state', { timeoutMs: 5000 }).catch(() => '');
   // A complete dump starts with the format version line; anything else would make
   // the new worker warn or skip the file, so keep the previous dump instead.
-  if (/^1\n/.test(text)) await writeFileAtomic(target.serverStateFile, text);
+  if (/^1\n/.test(text)) await writeFileAtomic(target.serverStateFile, target.servers ? filterServerState(text, target.servers) : text);
 }
 
 /** The new worker's startup warnings (`@1 show startup-logs`). */
