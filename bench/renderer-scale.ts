@@ -21,7 +21,8 @@ import { freePort, waitFor } from '../test/helpers/ports.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 20);
-const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 75);
+/** A whole number of waits, so the count is not rounded by where the window falls. */
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 90);
 const FLIPS = Number(process.env.BENCH_FLIPS ?? 50);
 /** Short on purpose, so the idle window spans several wait periods (the default is 300). */
 const WAIT_S = Number(process.env.BENCH_WAIT_S ?? 30);
