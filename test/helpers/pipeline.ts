@@ -47,9 +47,9 @@ export interface RouteResponse {
 }
 
 /** One HTTP request through HAProxy with a given Host header (a fresh connection each time). */
-export function requestVia(port: number, host: string, path = '/'): Promise<RouteResponse> {
+export function requestVia(port: number, host: string, path = '/', headers: Record<string, string> = {}): Promise<RouteResponse> {
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { ...headers, host }, agent: false, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -68,14 +68,20 @@ export function requestVia(port: number, host: string, path = '/'): Promise<Rout
  */
 export class Pipeline {
   readonly components: { s3Sync: ComponentProcess; renderer: ComponentProcess; supervisor: ComponentProcess };
+  /** The log-shipper and metrics sidecars, when started with `withLogs`. */
+  readonly logs: { shipper: ComponentProcess; metrics: ComponentProcess; dir: string } | undefined;
 
   private constructor(
     readonly consul: ConsulDev,
     readonly s3: S3Dev,
     readonly sharedDir: string,
-    readonly ports: { http: number; stats: number; postgres: number; s3Sync: number; renderer: number; supervisor: number; syslogTcp: number; syslogUdp: number },
+    readonly ports: {
+      http: number; stats: number; postgres: number; s3Sync: number; renderer: number; supervisor: number; syslogTcp: number; syslogUdp: number;
+      logShipper: number; metrics: number; logMetrics: number; haproxyMetrics: number;
+    },
     readonly bucket: string,
     readonly prefix: string,
+    opts: { withLogs?: boolean; logShipperEnv?: Record<string, string> } = {},
   ) {
     const common = { SHARED_DIR: sharedDir, LOG_LEVEL: 'debug' };
     this.components = {
@@ -105,20 +111,45 @@ export class Pipeline {
         HAPROXY_BIN: 'haproxy',
         DRAIN_SECONDS: '0',
         SYSLOG_TCP_ADDR: `127.0.0.1:${ports.syslogTcp}`,
-        SYSLOG_UDP_ADDR: `127.0.0.1:${ports.syslogUdp}`,
       }),
     };
+    if (opts.withLogs) {
+      const dir = join(sharedDir, 'host-logs');
+      this.logs = {
+        dir,
+        shipper: new ComponentProcess('log-shipper', {
+          ...common,
+          LOG_LEVEL: 'info',
+          METRICS_ADDR: `127.0.0.1:${ports.logShipper}`,
+          LOG_DIR: dir,
+          SYSLOG_TCP_ADDR: `127.0.0.1:${ports.syslogTcp}`,
+          SYSLOG_UDP_ADDR: `127.0.0.1:${ports.syslogUdp}`,
+          ...opts.logShipperEnv,
+        }),
+        metrics: new ComponentProcess('metrics', {
+          ...common,
+          LOG_LEVEL: 'info',
+          METRICS_ADDR: `127.0.0.1:${ports.metrics}`,
+          LOG_DIR: dir,
+          LOG_METRICS_ADDR: `127.0.0.1:${ports.logMetrics}`,
+          HAPROXY_METRICS_ADDR: `127.0.0.1:${ports.haproxyMetrics}`,
+        }),
+      };
+    }
   }
 
-  static async start(opts: { bucket?: string; prefix?: string } = {}): Promise<Pipeline> {
+  static async start(opts: { bucket?: string; prefix?: string; withLogs?: boolean; logShipperEnv?: Record<string, string> } = {}): Promise<Pipeline> {
     const bucket = opts.bucket ?? 'routing';
     const [consul, s3, sharedDir] = await Promise.all([ConsulDev.start(), S3Dev.start([bucket]), mkdtemp(join(tmpdir(), 'pipeline-'))]);
-    const names = ['http', 'stats', 'postgres', 's3Sync', 'renderer', 'supervisor', 'syslogTcp', 'syslogUdp'] as const;
+    const names = ['http', 'stats', 'postgres', 's3Sync', 'renderer', 'supervisor', 'syslogTcp', 'syslogUdp', 'logShipper', 'metrics', 'logMetrics', 'haproxyMetrics'] as const;
     const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()] as const))) as Pipeline['ports'];
-    return new Pipeline(consul, s3, sharedDir, ports, bucket, opts.prefix ?? 'prod');
+    return new Pipeline(consul, s3, sharedDir, ports, bucket, opts.prefix ?? 'prod', opts);
   }
 
   startAll(): void {
+    // The log path first, so HAProxy's first lines find the shipper listening.
+    this.logs?.shipper.start();
+    this.logs?.metrics.start();
     for (const c of Object.values(this.components)) c.start();
   }
 
@@ -133,8 +164,8 @@ export class Pipeline {
     await this.s3.put(this.bucket, `${this.prefix}/${path}`, body);
   }
 
-  request(host: string, path = '/'): Promise<RouteResponse> {
-    return requestVia(this.ports.http, host, path);
+  request(host: string, path = '/', headers: Record<string, string> = {}): Promise<RouteResponse> {
+    return requestVia(this.ports.http, host, path, headers);
   }
 
   /** Waits until `n` consecutive requests for `host` satisfy `ok`. */
@@ -161,6 +192,7 @@ export class Pipeline {
     // The supervisor last: it owns HAProxy and stops it on SIGTERM.
     await Promise.all([this.components.s3Sync.stop(), this.components.renderer.stop()]);
     await this.components.supervisor.stop();
+    await Promise.all([this.logs?.shipper.stop(), this.logs?.metrics.stop()]);
     await Promise.all([this.consul.destroy(), this.s3.stop()]);
     await rm(this.sharedDir, { recursive: true, force: true });
   }
