@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishVersion } from '../../packages/core/src/versions.js';
+import { publishVersion, swapCurrent, versionId } from '../../packages/core/src/versions.js';
 import type { Backend } from '../helpers/backends.js';
 import { ComponentProcess, getText } from '../helpers/component.js';
 import { freePorts, waitFor } from '../helpers/ports.js';
@@ -65,6 +65,24 @@ export class SupervisorFixture {
   /** An extra empty backend: a structural change, so the version takes a reload. */
   static spare(tag: string | number): string {
     return `\nbackend spare-${tag}\n`;
+  }
+
+  /**
+   * Writes a rendered version without making it current (no fsync: a test that
+   * needs hundreds of versions within a second stages them, then swaps with `swapRendered`).
+   */
+  async stageRendered(files: Record<string, string>): Promise<string> {
+    const entries = Object.entries(files).map(([path, text]) => ({ path, data: Buffer.from(text, 'utf8') }));
+    const id = versionId(entries);
+    const dir = join(this.sharedDir, 'rendered', 'releases', id);
+    await mkdir(dir, { recursive: true });
+    for (const f of entries) await writeFile(join(dir, f.path), f.data);
+    return id;
+  }
+
+  /** Points `rendered/current` at a staged version (one rename, as the renderer does). */
+  swapRendered(id: string): Promise<void> {
+    return swapCurrent(join(this.sharedDir, 'rendered'), join('releases', id));
   }
 
   /** A plain HTTP config routing everything on `ports.http` to `backends`. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backend } from '../helpers/backends.js';
-import { metricValue } from '../helpers/pipeline.js';
+import { metricValue, requestVia } from '../helpers/pipeline.js';
 import { Traffic } from '../helpers/traffic.js';
 import { SupervisorFixture } from './supervisor-fixture.js';
 
@@ -60,5 +60,25 @@ describe('haproxy-supervisor reloads', () => {
     expect(reloads).toBeGreaterThanOrEqual(1);
     expect(reloads).toBeLessThan(6);
     expect(s.current).toBe(await fx.liveId());
+  });
+
+  it('a burst of 500 structural versions within a second takes at most two reloads (HAPROXY_MIN_RELOAD_INTERVAL 1s) and ends on the newest', async () => {
+    await fx.proc.stop('SIGTERM');
+    fx.newProcess({ HAPROXY_MIN_RELOAD_INTERVAL: '1s' }).start();
+    await fx.waitReady();
+    const before = (await fx.state()).haproxy.reloads as number;
+    const ids: string[] = [];
+    for (let i = 0; i < 500; i++) ids.push(await fx.stageRendered({ '50-web.cfg': fx.webConfig([i % 2 ? a : b], SupervisorFixture.spare(`many-${i}`)) }));
+    const started = Date.now();
+    for (const id of ids) await fx.swapRendered(id);
+    const burstMs = Date.now() - started;
+    const last = ids[ids.length - 1]!;
+    const s = await fx.waitState((st) => st.rendered === last && st.status === 'ok', 'newest of 500 live');
+    const reloads = s.haproxy.reloads - before;
+    console.log(`burst of 500 rendered versions in ${burstMs} ms: ${reloads} reload(s)`);
+    expect(reloads).toBeGreaterThanOrEqual(1);
+    expect(reloads).toBeLessThanOrEqual(2);
+    expect(s.current).toBe(await fx.liveId());
+    expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('a');
   });
 });
