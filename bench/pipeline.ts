@@ -24,7 +24,7 @@ async function probeUntil(port: number, host: string, ok: (body: string) => bool
   let firstOk: number | undefined;
   let run = 0;
   const deadline = since + 30_000;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     const at = performance.now();
     const body = (await requestVia(port, host)).body;
     if (ok(body)) {
