@@ -152,7 +152,7 @@ describe('apictl validate, render, diff (real HAProxy)', () => {
       expect(await readFile(join(out, '50-frontend-web.cfg'), 'utf8')).toMatch(/server web-a 127\.0\.0\.9:8089 weight 7/);
       const down = await apictl(['validate', join(repo, 'templates'), '--consul', '127.0.0.1:1', ...env]);
       expect(down.code).toBe(1);
-      expect(down.stderr).toMatch(/--consul: GET http:\/\/127\.0\.0\.1:1\/v1\/.*\[CONSUL_UNREACHABLE\]/);
+      expect(down.stderr).toMatch(/--consul 127\.0\.0\.1:1: consul health\.service\(\w+\): connect ECONNREFUSED.*\[CONSUL_UNREACHABLE\]/);
     } finally {
       await consul.destroy();
     }

@@ -1,10 +1,13 @@
 /**
  * Library API of the renderer, for `apictl validate` and tests: the pure render
- * function and the data it reads. No Consul I/O is reachable from here except the
- * sources, which the CLI does not need.
+ * function and the data it reads, and the Consul sources themselves, so that
+ * `apictl validate --consul` reads Consul exactly as a node does.
  */
 export { renderTree, type RenderOptions, type RenderResult, type RenderedFile } from './render/render-tree.js';
 export { buildRelease, type Manifest } from './render/manifest.js';
 export { haproxyId } from './render/helpers-format.js';
 export { MapDataView, fixtureDataView, type DataView, type CatalogFixture } from './data-view.js';
 export * from './queries.js';
+export { sourceFor } from './sources/index.js';
+export { ConsulClient, type ConsulClientOptions } from './sources/consul-client.js';
+export { parseConsulAddr, type ConsulAddress } from './sources/consul-addr.js';
