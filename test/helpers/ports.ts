@@ -1,18 +1,7 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../packages/cli/src/dev/free-port.js';
 
-/** A free TCP port on loopback (the OS picks it; the listener is closed before return). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One implementation for `apictl dev` and the tests.
+export { freePort };
 
 export async function freePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
