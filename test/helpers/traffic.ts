@@ -26,11 +26,13 @@ export class Traffic {
   private running = true;
   private readonly loops: Promise<void>[] = [];
   private readonly agents: Agent[] = [];
+  private readonly intervalMs: number;
 
   constructor(
     readonly port: number,
-    opts: { keepAliveClients?: number; newConnectionClients?: number; host?: string; path?: string } = {},
+    opts: { keepAliveClients?: number; newConnectionClients?: number; host?: string; path?: string; /** Each client sends one request per interval (a fixed rate); 0: back to back. */ intervalMs?: number } = {},
   ) {
+    this.intervalMs = opts.intervalMs ?? 0;
     const target = { host: opts.host ?? 'app.test', path: opts.path ?? '/' };
     for (let i = 0; i < (opts.keepAliveClients ?? 2); i++) {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -54,7 +56,13 @@ export class Traffic {
   }
 
   private async loop(stats: ClientStats, target: { host: string; path: string }, agent: Agent | false): Promise<void> {
+    let next = Date.now();
     while (this.running) {
+      if (this.intervalMs > 0) {
+        next += this.intervalMs;
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       try {
         const { status, body } = await this.once(target, agent);
         if (status === 200) {

@@ -12,7 +12,7 @@ import type { MasterLog } from './haproxy/master-log.js';
 import { adoptMaster, showProc, startMaster, stopMaster, type Master, type MasterPaths } from './haproxy/master.js';
 import { reloadMaster } from './haproxy/reload.js';
 import type { ProcTable } from './haproxy/show-proc.js';
-import { locate, readManifest } from './manifest.js';
+import { haproxyState, withLocation } from './report.js';
 import { setLiveVersion, TEXTFILE_FAMILIES, type SupervisorMetrics } from './metrics.js';
 import type { LiveStore, LiveVersion } from './outputs/live.js';
 import { planApply, type ApplyPlan } from './plan.js';
@@ -274,7 +274,7 @@ export class Supervisor {
     } catch (err) {
       if (previous) await this.o.live.restore(previous);
       this.o.log.error({ err, candidate: candidate.id, restored: previous }, 'HAProxy did not start with the new version');
-      this.applyError = this.withLocation(err, candidate);
+      this.applyError = withLocation(err, candidate);
       await this.o.state.failure(this.applyError, { current: previous, rendered: candidate.rendered.id });
       this.scheduleRestart();
     }
@@ -322,7 +322,7 @@ export class Supervisor {
   private async reloadFailed(err: PipelineError, candidate: Candidate, previous: string | null, table: ProcTable | null): Promise<void> {
     this.o.metrics.reloads.inc({ result: 'failure' });
     this.o.state.count('reloadsFailed');
-    const located = this.withLocation(err, candidate);
+    const located = withLocation(err, candidate);
     this.applyError = located;
     this.o.log.error({ err: located }, 'reload failed; live/current names the last good version');
     await this.o.state.failure(located, { current: previous, rendered: candidate.rendered.id, haproxy: haproxyState(this.master, table) });
@@ -388,28 +388,9 @@ export class Supervisor {
     await this.publishMetrics();
   }
 
-  /** Adds the template and the line's text to an error that names a rendered file and line. */
-  private withLocation(err: unknown, candidate: Candidate): unknown {
-    if (!(err instanceof PipelineError) || typeof err.context.file !== 'string') return err;
-    const line = typeof err.context.line === 'number' ? err.context.line : undefined;
-    const where = locate({ level: 'alert', message: '', file: err.context.file, line }, candidate.files, readManifest(candidate.files));
-    return new PipelineError(err.code, err.message, { cause: err.cause, context: { ...err.context, ...where } });
-  }
-
   private async publishMetrics(): Promise<void> {
     await writeTextfile(this.o.sharedDir, this.o.component, this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
       this.o.log.warn({ err }, 'could not write the textfile'),
     );
   }
-}
-
-function haproxyState(master: Master | null, table: ProcTable | null): Record<string, unknown> {
-  return {
-    running: master !== null,
-    adopted: master?.adopted ?? false,
-    masterPid: master?.pid ?? null,
-    reloads: table?.master.reloads ?? null,
-    failedReloads: table?.master.failedReloads ?? null,
-    workers: table?.workers.map((w) => ({ pid: w.pid, reloads: w.reloads, uptime: w.uptime })) ?? [],
-  };
 }

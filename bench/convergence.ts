@@ -1,0 +1,254 @@
+/**
+ * Issue 4, "convergence": time from a Consul change (check critical/passing, instance
+ * deregistered/registered) until HAProxy stops/starts sending to that instance, seen by
+ * a probe that looks at which instance answers. 1,000 services x 10 instances in a real
+ * `consul agent -dev`; the built renderer and haproxy-supervisor as processes on one
+ * SHARED_DIR (templates published straight to templates/, no S3 needed here).
+ * 999 services are catalog entries on synthetic nodes (addresses nobody calls); the
+ * probed service `probe` has 10 real loopback instances with TTL checks on the agent.
+ * Goal: p99 under 250 ms, zero reloads for these membership-only changes.
+ * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
+ * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200).
+ */
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { publishVersion } from '../packages/core/src/index.js';
+import { cliCommand } from '../packages/haproxy-supervisor/src/haproxy/cli.js';
+import { parseShowProc } from '../packages/haproxy-supervisor/src/haproxy/show-proc.js';
+import { ComponentProcess, getText } from '../test/helpers/component.js';
+import { ConsulDev, consulBin } from '../test/helpers/consul.js';
+import { DemoInstance, metricValue } from '../test/helpers/pipeline.js';
+import { freePort, waitFor } from '../test/helpers/ports.js';
+
+const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
+const PROBES = 4;
+/** No answer from an instance for this long (while probing continuously) counts as "stopped". */
+const SILENCE_MS = 400;
+const ROOT = resolve(import.meta.dirname, '..');
+
+const TEMPLATE = `defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  option idle-close-on-response
+  load-server-state-from-file global
+
+frontend http
+  bind {{env "HTTP_BIND"}}
+  use_backend %[req.hdr(host),lower,word(1,.)]
+
+{{#each (services)}}
+backend {{haproxyId name}}
+  balance roundrobin
+{{#each (service name)}}  server {{haproxyId id}} {{address}}:{{port}}
+{{/each}}{{/each}}
+`;
+
+const svc = (s: number) => `svc${String(s).padStart(4, '0')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+/** Background instances: catalog entries on synthetic nodes (one agent registration each would keep the dev agent syncing for minutes). */
+async function registerCatalog(consul: ConsulDev, s: number, i: number): Promise<void> {
+  const id = `${svc(s)}-${i}`;
+  await consul.api('PUT', '/v1/catalog/register', {
+    Node: `node-${i}`,
+    Address: `10.${i}.0.1`,
+    SkipNodeUpdate: true,
+    Service: { ID: id, Service: svc(s), Address: `10.${i}.${s >> 8}.${s & 255}`, Port: 8080 },
+    Check: { CheckID: `check-${id}`, Name: 'ttl', ServiceID: id, Status: 'passing' },
+  });
+}
+
+/** Continuous keep-alive probing of `probe.bench`: which instance answered each request, and when it was sent. */
+class Probe {
+  readonly seen: Array<{ at: number; body: string }> = [];
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  private readonly agents: Agent[] = [];
+
+  constructor(port: number) {
+    for (let i = 0; i < PROBES; i++) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents.push(agent);
+      this.loops.push(this.loop(port, agent));
+    }
+  }
+
+  /** First time at or after `since` from which `id` answered nothing (null: it still answers). */
+  stoppedAt(id: string, since: number, now: number): number | null {
+    let last = -1;
+    for (let k = this.seen.length - 1; k >= 0 && this.seen[k]!.at >= since; k--) {
+      if (this.seen[k]!.body === id) {
+        last = this.seen[k]!.at;
+        break;
+      }
+    }
+    const from = last < 0 ? since : last;
+    return now - from >= SILENCE_MS ? from : null;
+  }
+
+  /** First time at or after `since` that `id` answered. */
+  startedAt(id: string, since: number): number | null {
+    for (let k = this.seen.length - 1; k >= 0 && this.seen[k]!.at >= since; k--) if (this.seen[k]!.body === id) {
+      let first = this.seen[k]!.at;
+      for (let j = k - 1; j >= 0 && this.seen[j]!.at >= since; j--) if (this.seen[j]!.body === id) first = this.seen[j]!.at;
+      return first;
+    }
+    return null;
+  }
+
+  trim(before: number): void {
+    const idx = this.seen.findIndex((s) => s.at >= before);
+    if (idx > 0) this.seen.splice(0, idx);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    for (const a of this.agents) a.destroy();
+  }
+
+  private async loop(port: number, agent: Agent): Promise<void> {
+    while (this.running) {
+      const at = performance.now();
+      const body = await new Promise<string>((res) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', agent, headers: { host: 'probe.bench' }, timeout: 2000 }, (r) => {
+          let b = '';
+          r.setEncoding('utf8');
+          r.on('data', (d: string) => (b += d));
+          r.on('end', () => res(r.statusCode === 200 ? b.trim() : `status ${r.statusCode}`));
+        });
+        req.on('timeout', () => req.destroy());
+        req.on('error', () => res('error'));
+        req.end();
+      });
+      this.seen.push({ at, body });
+      if (body === 'error') await sleep(5);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'bench-convergence-'));
+  const shared = join(root, 'shared');
+  const wrapper = join(root, 'consul');
+  await writeFile(wrapper, `#!/bin/sh\nexec ${consulBin(ROOT)} "$@" -hcl 'limits { http_max_conns_per_client = 4096 }'\n`);
+  await chmod(wrapper, 0o755);
+  const consul = await ConsulDev.start({ bin: wrapper });
+  const instances: DemoInstance[] = [];
+  const procs: ComponentProcess[] = [];
+  let probe: Probe | undefined;
+  try {
+    let t = performance.now();
+    const background = Array.from({ length: (SERVICES - 1) * INSTANCES }, (_, k) => [Math.floor(k / INSTANCES), k % INSTANCES] as const);
+    await pool(background, 64, ([s, i]) => registerCatalog(consul, s, i));
+    for (let i = 0; i < INSTANCES; i++) {
+      const inst = await DemoInstance.start(`probe-${i}`);
+      instances.push(inst);
+      await consul.register({ id: `probe-${i}`, name: 'probe', address: '127.0.0.1', port: inst.port });
+    }
+    console.log(`registered ${SERVICES} services x ${INSTANCES} instances in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await publishVersion({ root: join(shared, 'templates') }, [{ path: '50-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
+
+    const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
+    const common = { SHARED_DIR: shared, LOG_LEVEL: 'info' };
+    procs.push(
+      new ComponentProcess('renderer', {
+        ...common,
+        CONSUL_HTTP_ADDR: consul.addr,
+        METRICS_ADDR: `127.0.0.1:${rendererPort}`,
+        NODE_NAME: 'bench',
+        NODE_IP: '127.0.0.1',
+        RENDER_WAIT_MIN_MS: '20',
+        RENDER_WAIT_MAX_MS: '200',
+        TEMPLATE_ENV_ALLOW: 'HTTP_BIND',
+        HTTP_BIND: `127.0.0.1:${http}`,
+      }).start(),
+      new ComponentProcess('haproxy-supervisor', {
+        ...common,
+        METRICS_ADDR: `127.0.0.1:${supervisorPort}`,
+        SYSLOG_TCP_ADDR: 'off',
+        HAPROXY_HARD_STOP_AFTER: '5s',
+      }).start(),
+    );
+    t = performance.now();
+    await waitFor(async () => (await getText(`http://127.0.0.1:${supervisorPort}/readyz`).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 300_000, intervalMs: 200, what: 'supervisor ready' });
+    console.log(`first config live in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const master = join(shared, 'run', 'haproxy-master.sock');
+    const reloads = async () => parseShowProc(await cliCommand(master, 'show proc'))!.master.reloads;
+    probe = new Probe(http);
+    await waitFor(async () => new Set(probe!.seen.slice(-200).map((s) => s.body)).size === INSTANCES, { timeoutMs: 60_000, what: 'every probe instance answering' });
+    const reloadsBefore = await reloads();
+    const supMetrics = async () => (await getText(`http://127.0.0.1:${supervisorPort}/metrics`)).body;
+    const runtimeBefore = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
+
+    const ops = ['critical', 'passing', 'deregister', 'register'] as const;
+    const samples: Record<(typeof ops)[number], number[]> = { critical: [], passing: [], deregister: [], register: [] };
+    const timeouts: string[] = [];
+    for (let c = 0; c < CHANGES; c++) {
+      const op = ops[c % 4]!;
+      const k = Math.floor(c / 4) % INSTANCES;
+      const id = `probe-${k}`;
+      const t0 = performance.now();
+      if (op === 'critical') await consul.setHealth(id, false);
+      else if (op === 'passing') await consul.setHealth(id, true);
+      else if (op === 'deregister') await consul.deregister(id);
+      else await consul.register({ id, name: 'probe', address: '127.0.0.1', port: instances[k]!.port });
+      const stopping = op === 'critical' || op === 'deregister';
+      let at: number | null = null;
+      while (at === null && performance.now() - t0 < 10_000) {
+        await sleep(10);
+        at = stopping ? probe.stoppedAt(id, t0, performance.now()) : probe.startedAt(id, t0);
+      }
+      if (at === null) timeouts.push(`${op} ${id}`);
+      else samples[op].push(at - t0);
+      probe.trim(performance.now() - 2000);
+      await sleep(50);
+    }
+    const reloadsAfter = await reloads();
+    const runtimeAfter = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
+    const all = Object.values(samples).flat();
+    const rows = [...ops.map((op) => [op, samples[op]] as const), ['all', all] as const].map(([name, v]) => ({
+      change: name,
+      n: v.length,
+      p50Ms: Math.round(percentile(v, 50)),
+      p99Ms: Math.round(percentile(v, 99)),
+      maxMs: Math.round(Math.max(...v)),
+    }));
+    console.log(`\n${CHANGES} changes at ${SERVICES} services x ${INSTANCES} instances: ${reloadsAfter - reloadsBefore} reload(s), ${runtimeAfter - runtimeBefore} runtime update(s), ${timeouts.length} timeout(s)\n`);
+    console.log('| change | n | p50 ms | p99 ms | max ms |');
+    console.log('|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.change} | ${r.n} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+    await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+    await writeFile(
+      join(ROOT, 'bench', 'results', 'convergence.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, rows, samplesMs: samples }, null, 2)}\n`,
+    );
+  } finally {
+    await probe?.stop();
+    for (const p of procs.reverse()) await p.stop();
+    await Promise.all(instances.map((i) => i.stop()));
+    await consul.destroy();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
