@@ -8,7 +8,8 @@
  * probed service `probe` has 10 real loopback instances with TTL checks on the agent.
  * Goal: p99 under 250 ms, zero reloads for these membership-only changes.
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
- * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200).
+ * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
+ * BENCH_RUNTIME_CHECK (HAPROXY_RUNTIME_CHECK for the supervisor), BENCH_LOG (file for the components' logs).
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
         METRICS_ADDR: `127.0.0.1:${supervisorPort}`,
         SYSLOG_TCP_ADDR: 'off',
         HAPROXY_HARD_STOP_AFTER: '5s',
+        ...(process.env.BENCH_RUNTIME_CHECK ? { HAPROXY_RUNTIME_CHECK: process.env.BENCH_RUNTIME_CHECK } : {}),
       }).start(),
     );
     t = performance.now();
@@ -244,6 +246,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await probe?.stop();
+    // BENCH_LOG=<file>: keep the components' log lines (per-stage timings).
+    if (process.env.BENCH_LOG) await writeFile(process.env.BENCH_LOG, procs.map((p) => p.output).join('\n---\n'));
     for (const p of procs.reverse()) await p.stop();
     await Promise.all(instances.map((i) => i.stop()));
     await consul.destroy();

@@ -36,6 +36,8 @@ export interface SupervisorOptions {
   deleteTimeoutMs: number;
   /** False: every change reloads (the runtime path off). */
   runtimeUpdates: boolean;
+  /** `haproxy -c` a runtime-only version before publishing it (false: HAProxy's acceptance of each command is the check). */
+  runtimeCheck: boolean;
   applier: RuntimeApplier;
   log: Logger;
   state: StateReporter;
@@ -214,7 +216,7 @@ export class Supervisor {
       return this.checkThen(candidate, live, 'reload', `runtime update refused: ${result.reason}`);
     }
     o.metrics.runtimeDuration.observe(seconds);
-    if (!(await this.validate(candidate))) {
+    if (o.runtimeCheck && !(await this.validate(candidate))) {
       // HAProxy runs servers the live files do not describe: reload the live version.
       return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
     }

@@ -15,6 +15,8 @@ export interface LiveVersion {
  */
 export class LiveStore {
   readonly root: string;
+  /** The last version read or published: versions are immutable, so the same id means the same files. */
+  private cached: LiveVersion | null = null;
 
   constructor(sharedDir: string) {
     this.root = join(sharedDir, 'live');
@@ -28,15 +30,19 @@ export class LiveStore {
   async current(): Promise<LiveVersion | null> {
     const pointer = await readCurrent(this.root);
     if (!pointer) return null;
+    if (this.cached?.id === pointer.id) return this.cached;
     try {
-      return { ...pointer, files: await readTree(pointer.dir) };
+      this.cached = { ...pointer, files: await readTree(pointer.dir) };
+      return this.cached;
     } catch {
       return null;
     }
   }
 
-  publish(files: readonly VersionFile[]): Promise<PublishResult> {
-    return publishVersion({ root: this.root }, files);
+  async publish(files: VersionFile[]): Promise<PublishResult> {
+    const result = await publishVersion({ root: this.root }, files);
+    this.cached = { id: result.id, dir: result.dir, files };
+    return result;
   }
 
   /** Points `current` back at an already published version (rollback after a failed reload). */

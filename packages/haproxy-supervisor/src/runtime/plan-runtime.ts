@@ -2,6 +2,22 @@ import type { VersionFile } from '@api-server/core';
 import { parseSections, type Section, type ServerLine } from '../haproxy/sections.js';
 import { parseIpAddress, toRuntimeServer, type RuntimeServer, type ServerSettable } from '../haproxy/server-keywords.js';
 
+/**
+ * Parsed sections of the last few file lists seen: the candidate of one plan is the
+ * live version of the next, and parsing 10,000 server lines is the plan's main cost.
+ * Keyed by the file list's identity (versions are read once and kept immutable).
+ */
+const parsed = new WeakMap<readonly VersionFile[], Section[]>();
+
+function sectionsOf(files: readonly VersionFile[]): Section[] {
+  let sections = parsed.get(files);
+  if (!sections) {
+    sections = parseSections(files);
+    parsed.set(files, sections);
+  }
+  return sections;
+}
+
 /** One server-level change the runtime API applies. */
 export type ServerChange =
   | { op: 'add'; backend: string; server: string; target: RuntimeServer }
@@ -22,8 +38,8 @@ const IGNORED_FILES = new Set(['manifest.json']);
 export function planRuntime(live: readonly VersionFile[], candidate: readonly VersionFile[]): RuntimePlan {
   const fileDiff = otherFilesDiffer(live, candidate);
   if (fileDiff) return { runtime: false, reason: fileDiff };
-  const a = parseSections(live);
-  const b = parseSections(candidate);
+  const a = sectionsOf(live);
+  const b = sectionsOf(candidate);
   if (a.length !== b.length) return { runtime: false, reason: `sections differ (${a.length} live, ${b.length} new)` };
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
@@ -34,7 +50,7 @@ export function planRuntime(live: readonly VersionFile[], candidate: readonly Ve
   }
   const changes: ServerChange[] = [];
   for (let i = 0; i < a.length; i++) {
-    if (a[i]!.servers.length === 0 && b[i]!.servers.length === 0) continue;
+    if (sameServers(a[i]!.servers, b[i]!.servers)) continue;
     const result = diffBackend(a[i]!, b[i]!, defaultsFor(b, i), b);
     if (typeof result === 'string') return { runtime: false, reason: result };
     changes.push(...result);
@@ -105,6 +121,17 @@ function settable(tokens: readonly string[]): { weight: string; disabled: boolea
     else rest.push(t);
   }
   return { weight, disabled, rest: rest.join(' ') };
+}
+
+/** Same lines in the same order: nothing to do for this section (the common case). */
+function sameServers(x: readonly ServerLine[], y: readonly ServerLine[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p.name !== q.name || p.address !== q.address || p.args.join(' ') !== q.args.join(' ')) return false;
+  }
+  return true;
 }
 
 function byName(servers: readonly ServerLine[]): Map<string, ServerLine> | string {
