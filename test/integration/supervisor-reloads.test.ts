@@ -77,7 +77,9 @@ describe('haproxy-supervisor reloads', () => {
     const reloads = s.haproxy.reloads - before;
     console.log(`burst of 500 rendered versions in ${burstMs} ms: ${reloads} reload(s)`);
     expect(reloads).toBeGreaterThanOrEqual(1);
-    expect(reloads).toBeLessThanOrEqual(2);
+    // Reload starts are at least 1 s apart: a burst within one second gives at most two
+    // (one at its start, one for the newest). A loaded CI machine may stretch the burst.
+    expect(reloads).toBeLessThanOrEqual(2 + Math.floor(burstMs / 1000));
     expect(s.current).toBe(await fx.liveId());
     expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('a');
   });
