@@ -26,6 +26,13 @@ describe('pipeline faults', () => {
     }
     pipeline.startAll();
     await pipeline.waitForRouting(HOST, (b) => new Set(b).size === 2);
+    // HAProxy routes a moment before the supervisor records what it runs.
+    for (const component of ['s3-sync', 'renderer', 'haproxy-supervisor']) {
+      await waitFor(async () => {
+        const s = await pipeline.state(component).catch(() => undefined);
+        return s?.status === 'ok' && typeof s.current === 'string';
+      }, { what: `${component} state ok` });
+    }
     traffic.loop = (async () => {
       while (traffic.running) {
         traffic.sent++;
