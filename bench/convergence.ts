@@ -11,7 +11,7 @@
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
  * BENCH_RUNTIME_CHECK (HAPROXY_RUNTIME_CHECK for the supervisor), BENCH_LOG (file for the components' logs).
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -146,6 +146,13 @@ class Probe {
   }
 }
 
+/** Peak resident memory of a process (VmHWM), MB; NaN when it is gone. */
+async function peakRssMb(pid: number | undefined): Promise<number> {
+  const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : '';
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : Number.NaN;
+}
+
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'bench-convergence-'));
   const shared = join(root, 'shared');
@@ -226,6 +233,14 @@ async function main(): Promise<void> {
       await sleep(50);
     }
     const reloadsAfter = await reloads();
+    const proc = parseShowProc(await cliCommand(master, 'show proc'))!;
+    const peakRss = {
+      rendererMb: await peakRssMb(procs[0]!.pid),
+      supervisorMb: await peakRssMb(procs[1]!.pid),
+      haproxyMasterMb: await peakRssMb(proc.master.pid),
+      haproxyWorkerMb: await peakRssMb(proc.workers[0]?.pid),
+    };
+    console.log(`peak RSS (VmHWM): ${JSON.stringify(peakRss)}`);
     const runtimeAfter = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
     const all = Object.values(samples).flat();
     const rows = [...ops.map((op) => [op, samples[op]] as const), ['all', all] as const].map(([name, v]) => ({
@@ -242,7 +257,7 @@ async function main(): Promise<void> {
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, rows, samplesMs: samples }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, samplesMs: samples }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();
