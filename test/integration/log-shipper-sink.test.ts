@@ -59,8 +59,11 @@ describe('log-shipper HTTP sink while the collector is down', () => {
     await start({ SINK_HTTP_BUFFER_BYTES: String(4 * 1024 * 1024), SINK_HTTP_OVERFLOW: 'drop-newest' });
     await haproxy!.load('sink', 100, 4);
     await waitFor(async () => (await fileRequests()).size === 100, { what: 'lines in the file' });
-    const down = await metrics();
-    expect(metric(down, 'log_shipper_sink_retries_total{sink="http"}')).toBeGreaterThan(0);
+    // The lines reach the file at once; the sink's first (failing) batch follows a moment later.
+    const down = await waitFor(async () => {
+      const body = await metrics();
+      return metric(body, 'log_shipper_sink_retries_total{sink="http"}') > 0 ? body : undefined;
+    }, { what: 'a failed delivery attempt' });
     expect(metric(down, 'log_shipper_sink_buffer_bytes{sink="http"}')).toBeGreaterThan(0);
     expect(collector.records.length).toBe(0);
 
