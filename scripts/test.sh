@@ -6,4 +6,12 @@ bash scripts/install-system-deps.sh
 pnpm install --frozen-lockfile
 pnpm run build
 npx tsc -p tsconfig.test.json
-npx vitest run
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json || status=$?
+# A plain closing line any CI reader understands.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit "$status"
