@@ -9,7 +9,8 @@
  * Goal: p99 under 250 ms, zero reloads for these membership-only changes.
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
- * BENCH_RUNTIME_CHECK (HAPROXY_RUNTIME_CHECK for the supervisor), BENCH_LOG (file for the components' logs).
+ * BENCH_RUNTIME_CHECK (HAPROXY_RUNTIME_CHECK for the supervisor), BENCH_LOG (file for the components' logs),
+ * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer and the supervisor).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -176,7 +177,8 @@ async function main(): Promise<void> {
     await publishVersion({ root: join(shared, 'templates') }, [{ path: '50-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
 
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
-    const common = { SHARED_DIR: shared, LOG_LEVEL: 'info' };
+    // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.
+    const common = { SHARED_DIR: shared, LOG_LEVEL: 'info', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
     procs.push(
       new ComponentProcess('renderer', {
         ...common,
