@@ -50,18 +50,25 @@ export async function startObservabilityServer(opts: {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz, /readyz\n');
     }
   });
+  return { server, ...(await listen(server, opts.address)) };
+}
+
+/**
+ * Starts `server` on `address` (an error such as EADDRINUSE rejects) and returns the
+ * bound port and a close that also ends keep-alive connections. Every listener of ours
+ * (this one, metrics' :3803 and :9101) goes through here.
+ */
+export async function listen(server: Server, address: HostPort): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.address.port, opts.address.host, () => {
+    server.listen(address.port, address.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.address.port;
+  const bound = server.address();
   return {
-    server,
-    port,
+    port: typeof bound === 'object' && bound ? bound.port : address.port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

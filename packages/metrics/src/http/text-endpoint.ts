@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { HostPort } from '@api-server/core';
+import { listen, type HostPort } from '@api-server/core';
 import { EXPOSITION_CONTENT_TYPE, type ChunkWriter } from '../exposition.js';
 
 export interface TextEndpoint {
@@ -39,23 +39,7 @@ export async function startTextEndpoint(opts: {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.address.port, opts.address.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return {
-    server,
-    port: typeof address === 'object' && address ? address.port : opts.address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { server, ...(await listen(server, opts.address)) };
 }
 
 /** Writes a chunk; resolves after 'drain' when the socket buffer is full, else on the next turn. */
