@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DemoInstance, EXAMPLE_TEMPLATES, Pipeline, requestVia } from '../test/helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, Pipeline, requestVia } from '../test/helpers/pipeline.js';
 import { getText } from '../test/helpers/component.js';
 import { metricValue } from '../test/helpers/pipeline.js';
 
@@ -40,14 +40,9 @@ async function probeUntil(port: number, host: string, ok: (body: string) => bool
 
 async function main(): Promise<void> {
   const pipeline = await Pipeline.start();
-  const instances: DemoInstance[] = [];
   try {
     await pipeline.uploadTree(EXAMPLE_TEMPLATES);
-    for (const id of ['web-1', 'web-2']) {
-      const instance = await DemoInstance.start(id);
-      instances.push(instance);
-      await pipeline.consul.register({ id, name: 'web', address: '127.0.0.1', port: instance.port });
-    }
+    for (const id of ['web-1', 'web-2']) await pipeline.addInstance('web', id);
     pipeline.startAll();
     await pipeline.waitForRouting('web.bench', (b) => new Set(b).size === 2, { timeoutMs: 60_000 });
     const port = pipeline.ports.http;
@@ -68,9 +63,7 @@ async function main(): Promise<void> {
     const uploads: number[] = [];
     for (let i = 0; i < UPLOADS; i++) {
       const service = `svc${i}`;
-      const instance = await DemoInstance.start(`${service}-1`);
-      instances.push(instance);
-      await pipeline.consul.register({ id: instance.id, name: service, address: '127.0.0.1', port: instance.port });
+      const instance = await pipeline.addInstance(service, `${service}-1`);
       const t = performance.now();
       await pipeline.putTemplate(`50-${service}.cfg.hbs`, `backend ${service}\n    mode http\n{{> servers name="${service}"}}\n`);
       uploads.push(await probeUntil(port, `${service}.bench`, (b) => b === instance.id, t, 1));
@@ -88,7 +81,6 @@ async function main(): Promise<void> {
     await writeFile(join(import.meta.dirname, 'results/pipeline.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await pipeline.stop();
-    await Promise.all(instances.map((i) => i.stop()));
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText } from '../helpers/component.js';
 import { waitFor } from '../helpers/ports.js';
-import { DemoInstance, EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 
 /**
  * Issue 2's faults: bad templates, rejected configs, missing files, dependencies going
@@ -12,18 +12,13 @@ import { DemoInstance, EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpe
  */
 describe('pipeline faults', () => {
   let pipeline: Pipeline;
-  const instances: DemoInstance[] = [];
   const traffic = { sent: 0, failed: 0, errors: [] as string[], running: true, loop: Promise.resolve() };
   const HOST = 'web.example.test';
 
   beforeAll(async () => {
     pipeline = await Pipeline.start();
     await pipeline.uploadTree(EXAMPLE_TEMPLATES);
-    for (const id of ['web-1', 'web-2']) {
-      const instance = await DemoInstance.start(id);
-      instances.push(instance);
-      await pipeline.consul.register({ id, name: 'web', address: '127.0.0.1', port: instance.port });
-    }
+    for (const id of ['web-1', 'web-2']) await pipeline.addInstance('web', id);
     pipeline.startAll();
     await pipeline.waitForRouting(HOST, (b) => new Set(b).size === 2);
     // HAProxy routes a moment before the supervisor records what it runs.
@@ -55,7 +50,6 @@ describe('pipeline faults', () => {
     traffic.running = false;
     await traffic.loop;
     await pipeline?.stop();
-    await Promise.all(instances.map((i) => i.stop()));
   });
 
   const liveId = async () => (await pipeline.state('haproxy-supervisor')).current as string;
@@ -128,10 +122,8 @@ describe('pipeline faults', () => {
     expect((await pipeline.request(HOST)).status).toBe(200);
     await pipeline.consul.launch();
     // -dev keeps nothing: the catalog comes back empty, as after a real agent rebuild.
-    for (const instance of instances) await pipeline.consul.register({ id: instance.id, name: 'web', address: '127.0.0.1', port: instance.port });
-    const extra = await DemoInstance.start('web-9');
-    instances.push(extra);
-    await pipeline.consul.register({ id: 'web-9', name: 'web', address: '127.0.0.1', port: extra.port });
+    for (const instance of pipeline.instances.values()) await instance.register(pipeline.consul);
+    await pipeline.addInstance('web', 'web-9');
     await pipeline.waitForRouting(HOST, (b) => new Set(b).has('web-9'), { what: 'routing after consul restart' });
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText } from '../helpers/component.js';
 import { HttpCollector } from '../helpers/http-collector.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { DemoInstance, EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 
 /**
@@ -18,7 +18,6 @@ import { promtoolCheck } from '../helpers/promtool.js';
 describe('logs and metrics end to end', () => {
   let pipeline: Pipeline;
   let collector: HttpCollector;
-  let instance: DemoInstance;
   const HOST = 'web.example.test';
 
   beforeAll(async () => {
@@ -28,15 +27,13 @@ describe('logs and metrics end to end', () => {
       logShipperEnv: { LOG_ROTATE_MAX_BYTES: '40000', SINK_STDOUT: 'true', SINK_HTTP_URL: collector.url, SINK_HTTP_BATCH_WAIT_MS: '100' },
     });
     await pipeline.uploadTree(EXAMPLE_TEMPLATES);
-    instance = await DemoInstance.start('web-1');
-    await pipeline.consul.register({ id: 'web-1', name: 'web', address: '127.0.0.1', port: instance.port });
+    await pipeline.addInstance('web', 'web-1');
     pipeline.startAll();
     await pipeline.waitForRouting(HOST, (b) => b.every((x) => x === 'web-1'), { n: 2 });
   });
 
   afterAll(async () => {
     await pipeline?.stop();
-    await instance?.stop();
     await collector?.stop();
   });
 

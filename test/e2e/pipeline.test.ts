@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getText } from '../helpers/component.js';
 import { waitFor } from '../helpers/ports.js';
-import { DemoInstance, EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 
 /**
@@ -11,15 +11,9 @@ import { promtoolCheck } from '../helpers/promtool.js';
  */
 describe('config pipeline end to end', () => {
   let pipeline: Pipeline;
-  const instances = new Map<string, DemoInstance>();
   const served = (bodies: string[]) => new Set(bodies);
 
-  async function addInstance(service: string, id: string, passing = true): Promise<DemoInstance> {
-    const instance = await DemoInstance.start(id);
-    instances.set(id, instance);
-    await pipeline.consul.register({ id, name: service, address: '127.0.0.1', port: instance.port, passing });
-    return instance;
-  }
+  const addInstance = (service: string, id: string) => pipeline.addInstance(service, id);
 
   beforeAll(async () => {
     pipeline = await Pipeline.start();
@@ -31,7 +25,6 @@ describe('config pipeline end to end', () => {
 
   afterAll(async () => {
     await pipeline?.stop();
-    await Promise.all([...instances.values()].map((i) => i.stop()));
   });
 
   it('converges and routes to both healthy instances by Host header', async () => {
@@ -51,9 +44,9 @@ describe('config pipeline end to end', () => {
   it('stops sending to an instance whose health check fails', async () => {
     await pipeline.consul.setHealth('web-2', false);
     await pipeline.waitForRouting('web.example.test', (b) => !served(b).has('web-2'), { what: 'web-2 out of rotation' });
-    const before = instances.get('web-2')!.hits;
+    const before = pipeline.instances.get('web-2')!.hits;
     for (let i = 0; i < 30; i++) expect((await pipeline.request('web.example.test')).status).toBe(200);
-    expect(instances.get('web-2')!.hits).toBe(before);
+    expect(pipeline.instances.get('web-2')!.hits).toBe(before);
     await pipeline.consul.setHealth('web-2', true);
     await pipeline.waitForRouting('web.example.test', (b) => served(b).has('web-2'), { what: 'web-2 back' });
   });

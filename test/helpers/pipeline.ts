@@ -1,4 +1,5 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { DemoInstance } from '../../packages/cli/src/dev/demo-services.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,36 +11,8 @@ import { S3Dev } from './s3.js';
 
 export const EXAMPLE_TEMPLATES = resolve(REPO_ROOT, 'templates');
 
-/** A loopback HTTP service instance that answers with its own id (so a test sees who served). */
-export class DemoInstance {
-  hits = 0;
-  private constructor(
-    readonly id: string,
-    readonly port: number,
-    private readonly server: Server,
-  ) {}
-
-  static async start(id: string): Promise<DemoInstance> {
-    const port = await freePort();
-    let instance: DemoInstance | undefined;
-    const server = createServer((req, res) => {
-      if (instance) instance.hits++;
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-instance': id });
-      res.end(`${id}\n`);
-    });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-    instance = new DemoInstance(id, port, server);
-    return instance;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((r) => {
-      this.server.close(() => r());
-      this.server.closeAllConnections();
-    });
-  }
-}
+// One demo instance for `apictl dev` and the tests: answers with its own id, counts hits.
+export { DemoInstance };
 
 export interface RouteResponse {
   status: number;
@@ -68,6 +41,8 @@ export function requestVia(port: number, host: string, path = '/', headers: Reco
  */
 export class Pipeline {
   readonly components: { s3Sync: ComponentProcess; renderer: ComponentProcess; supervisor: ComponentProcess };
+  /** Instances started with addInstance(), stopped with the pipeline. */
+  readonly instances = new Map<string, DemoInstance>();
   /** The log-shipper and metrics sidecars, when started with `withLogs`. */
   readonly logs: { shipper: ComponentProcess; metrics: ComponentProcess; dir: string } | undefined;
 
@@ -153,6 +128,14 @@ export class Pipeline {
     for (const c of Object.values(this.components)) c.start();
   }
 
+  /** Starts a loopback instance of `service` and registers it in Consul (TTL check passing unless told). */
+  async addInstance(service: string, id: string, opts: { passing?: boolean } = {}): Promise<DemoInstance> {
+    const instance = await DemoInstance.start(id, service);
+    this.instances.set(id, instance);
+    await this.consul.register({ id, name: service, address: '127.0.0.1', port: instance.port, passing: opts.passing ?? true });
+    return instance;
+  }
+
   /** Uploads a template tree as a plain prefix (no CURRENT), the `aws s3 sync` way. */
   async uploadTree(dir: string, skip: (path: string) => boolean = (p) => p === 'README.md'): Promise<void> {
     for (const file of await readTree(dir)) {
@@ -193,7 +176,7 @@ export class Pipeline {
     await Promise.all([this.components.s3Sync.stop(), this.components.renderer.stop()]);
     await this.components.supervisor.stop();
     await Promise.all([this.logs?.shipper.stop(), this.logs?.metrics.stop()]);
-    await Promise.all([this.consul.destroy(), this.s3.stop()]);
+    await Promise.all([this.consul.destroy(), this.s3.stop(), ...[...this.instances.values()].map((i) => i.stop())]);
     await rm(this.sharedDir, { recursive: true, force: true });
   }
 }

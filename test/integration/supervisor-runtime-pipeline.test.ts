@@ -5,14 +5,13 @@ import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js
 import { parseSections } from '../../packages/haproxy-supervisor/src/haproxy/sections.js';
 import { parseShowProc } from '../../packages/haproxy-supervisor/src/haproxy/show-proc.js';
 import { getText } from '../helpers/component.js';
-import { DemoInstance, EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
 
 // Membership changes in real Consul reach HAProxy through the renderer and the
 // supervisor's runtime API: no reload, and the live files describe what HAProxy runs.
 
 let pipeline: Pipeline;
-const instances: DemoInstance[] = [];
 const served = (bodies: string[]) => new Set(bodies);
 
 async function masterReloads(): Promise<number> {
@@ -39,26 +38,19 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 beforeAll(async () => {
   pipeline = await Pipeline.start();
   await pipeline.uploadTree(EXAMPLE_TEMPLATES);
-  for (const id of ['web-1', 'web-2']) {
-    const instance = await DemoInstance.start(id);
-    instances.push(instance);
-    await pipeline.consul.register({ id, name: 'web', address: '127.0.0.1', port: instance.port });
-  }
+  for (const id of ['web-1', 'web-2']) await pipeline.addInstance('web', id);
   pipeline.startAll();
   await pipeline.waitForRouting('web.example.test', (b) => served(b).has('web-1') && served(b).has('web-2'));
 });
 
 afterAll(async () => {
   await pipeline?.stop();
-  await Promise.all(instances.map((i) => i.stop()));
 });
 
 describe('membership changes from Consul without reloads', () => {
   it('registration, failing and passing health, deregistration: routing follows, HAProxy never reloads', async () => {
     const reloads = await masterReloads();
-    const web3 = await DemoInstance.start('web-3');
-    instances.push(web3);
-    await pipeline.consul.register({ id: 'web-3', name: 'web', address: '127.0.0.1', port: web3.port });
+    await pipeline.addInstance('web', 'web-3');
     await pipeline.waitForRouting('web.example.test', (b) => served(b).has('web-3'), { what: 'web-3 in rotation' });
 
     await pipeline.consul.setHealth('web-2', false);
@@ -82,7 +74,7 @@ describe('membership changes from Consul without reloads', () => {
 
   it('a burst of 500 Consul changes converges to the final state with at most two reloads', async () => {
     const reloads = await masterReloads();
-    const port = instances[0]!.port;
+    const port = pipeline.instances.get('web-1')!.port;
     const ids = Array.from({ length: 100 }, (_, i) => `burst-${i}`);
     const started = Date.now();
     // 5 phases x 100 operations; within a phase each instance appears once.
