@@ -9,15 +9,12 @@ import { join } from 'node:path';
 import { EXAMPLE_TEMPLATES, Pipeline, requestVia } from '../test/helpers/pipeline.js';
 import { getText } from '../test/helpers/component.js';
 import { metricValue } from '../test/helpers/pipeline.js';
+import { percentile } from './percentile.js';
 
 const CHANGES = Number(process.env.BENCH_HEALTH_CHANGES ?? 50);
 const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 10);
 const SYNC_INTERVAL_MS = 250;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /** Time until `ok` holds for `streak` consecutive probes; returns ms since `since` at the first of them. */
 async function probeUntil(port: number, host: string, ok: (body: string) => boolean, since: number, streak = 8): Promise<number> {

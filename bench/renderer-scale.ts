@@ -18,6 +18,8 @@ import { ComponentProcess, getText } from '../test/helpers/component.js';
 import { ConsulDev, consulBin } from '../test/helpers/consul.js';
 import { metricValue } from '../test/helpers/pipeline.js';
 import { freePort, waitFor } from '../test/helpers/ports.js';
+import { pool } from '../test/helpers/pool.js';
+import { percentile } from './percentile.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 20);
@@ -42,17 +44,7 @@ const TEMPLATE = [
 const svc = (s: number) => `svc${String(s).padStart(4, '0')}`;
 const instanceId = (s: number, i: number) => `${svc(s)}-${i}`;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
-}
 
 /**
  * Instances go in through the catalog API on 20 synthetic nodes (one instance of each

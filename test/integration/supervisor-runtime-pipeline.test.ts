@@ -7,6 +7,7 @@ import { parseShowProc } from '../../packages/haproxy-supervisor/src/haproxy/sho
 import { getText } from '../helpers/component.js';
 import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
+import { pool } from '../helpers/pool.js';
 
 // Membership changes in real Consul reach HAProxy through the renderer and the
 // supervisor's runtime API: no reload, and the live files describe what HAProxy runs.
@@ -28,12 +29,6 @@ async function serversOf(backend: string): Promise<{ running: string[]; live: st
   return { running: running.sort(), live: live.sort() };
 }
 
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
-}
 
 beforeAll(async () => {
   pipeline = await Pipeline.start();
