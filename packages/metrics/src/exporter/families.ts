@@ -47,6 +47,28 @@ const maxSessions = 'Maximum observed number of active sessions.';
 const avg = (what: string) => `Avg. HTTP ${what} time for last 1024 successful connections.`;
 const selected = 'Total number of times a server was selected, either for new sessions, or when re-dispatching.';
 
+/** Sessions, bytes, errors and warnings: the same columns for backends and servers. */
+const serverTraffic: Def[] = [
+    ['current_sessions', sessions, 'gauge', 'scur'],
+    ['max_sessions', maxSessions, 'gauge', 'smax'],
+    ['limit_sessions', 'Configured session limit.', 'gauge', 'slim'],
+    ['sessions_total', 'Total number of sessions.', 'counter', 'stot'],
+    ['bytes_in_total', 'Current total of incoming bytes.', 'counter', 'bin'],
+    ['bytes_out_total', 'Current total of outgoing bytes.', 'counter', 'bout'],
+    ['connection_errors_total', 'Total of connection errors.', 'counter', 'econ'],
+    ['response_errors_total', 'Total of response errors.', 'counter', 'eresp'],
+    ['retry_warnings_total', 'Total of retry warnings.', 'counter', 'wretr'],
+    ['redispatch_warnings_total', 'Total of redispatch warnings.', 'counter', 'wredis'],
+];
+
+/** HTTP compression: the same columns for frontends and backends. */
+const compression: Def[] = [
+    ['compressor_bytes_in_total', 'Number of HTTP response bytes fed to the compressor', 'counter', 'comp_in'],
+    ['compressor_bytes_out_total', 'Number of HTTP response bytes emitted by the compressor', 'counter', 'comp_out'],
+    ['compressor_bytes_bypassed_total', 'Number of bytes that bypassed the HTTP compressor', 'counter', 'comp_byp'],
+    ['http_responses_compressed_total', 'Number of HTTP responses that were compressed', 'counter', 'comp_rsp'],
+];
+
 export const frontendFamilies: StatFamily[] = [
   ...build('frontend', [
     ['current_sessions', sessions, 'gauge', 'scur'],
@@ -61,10 +83,7 @@ export const frontendFamilies: StatFamily[] = [
     ['limit_session_rate', 'Configured limit on new sessions per second.', 'gauge', 'rate_lim'],
     ['max_session_rate', 'Maximum observed number of sessions per second.', 'gauge', 'rate_max'],
     ['http_requests_total', 'Total HTTP requests.', 'counter', 'req_tot'],
-    ['compressor_bytes_in_total', 'Number of HTTP response bytes fed to the compressor', 'counter', 'comp_in'],
-    ['compressor_bytes_out_total', 'Number of HTTP response bytes emitted by the compressor', 'counter', 'comp_out'],
-    ['compressor_bytes_bypassed_total', 'Number of bytes that bypassed the HTTP compressor', 'counter', 'comp_byp'],
-    ['http_responses_compressed_total', 'Number of HTTP responses that were compressed', 'counter', 'comp_rsp'],
+    ...compression,
     ['connections_total', 'Total number of connections', 'counter', 'conn_tot'],
   ]),
   ...responses('frontend'),
@@ -74,16 +93,7 @@ export const backendFamilies: StatFamily[] = [
   ...build('backend', [
     ['current_queue', 'Current number of queued requests not assigned to any server.', 'gauge', 'qcur'],
     ['max_queue', 'Maximum observed number of queued requests not assigned to any server.', 'gauge', 'qmax'],
-    ['current_sessions', sessions, 'gauge', 'scur'],
-    ['max_sessions', maxSessions, 'gauge', 'smax'],
-    ['limit_sessions', 'Configured session limit.', 'gauge', 'slim'],
-    ['sessions_total', 'Total number of sessions.', 'counter', 'stot'],
-    ['bytes_in_total', 'Current total of incoming bytes.', 'counter', 'bin'],
-    ['bytes_out_total', 'Current total of outgoing bytes.', 'counter', 'bout'],
-    ['connection_errors_total', 'Total of connection errors.', 'counter', 'econ'],
-    ['response_errors_total', 'Total of response errors.', 'counter', 'eresp'],
-    ['retry_warnings_total', 'Total of retry warnings.', 'counter', 'wretr'],
-    ['redispatch_warnings_total', 'Total of redispatch warnings.', 'counter', 'wredis'],
+    ...serverTraffic,
     ['up', 'Current health status of the backend (1 = UP, 0 = DOWN).', 'gauge', 'status', 'status'],
     ['weight', 'Total weight of the servers in the backend.', 'gauge', 'weight'],
     ['current_server', 'Current number of active servers', 'gauge', 'act'],
@@ -92,10 +102,7 @@ export const backendFamilies: StatFamily[] = [
     ['max_session_rate', 'Maximum number of sessions per second.', 'gauge', 'rate_max'],
     ['client_aborts_total', 'Total number of data transfers aborted by the client.', 'counter', 'cli_abrt'],
     ['server_aborts_total', 'Total number of data transfers aborted by the server.', 'counter', 'srv_abrt'],
-    ['compressor_bytes_in_total', 'Number of HTTP response bytes fed to the compressor', 'counter', 'comp_in'],
-    ['compressor_bytes_out_total', 'Number of HTTP response bytes emitted by the compressor', 'counter', 'comp_out'],
-    ['compressor_bytes_bypassed_total', 'Number of bytes that bypassed the HTTP compressor', 'counter', 'comp_byp'],
-    ['http_responses_compressed_total', 'Number of HTTP responses that were compressed', 'counter', 'comp_rsp'],
+    ...compression,
     ['http_queue_time_average_seconds', avg('queue'), 'gauge', 'qtime', 'ms'],
     ['http_connect_time_average_seconds', avg('connect'), 'gauge', 'ctime', 'ms'],
     ['http_response_time_average_seconds', avg('response'), 'gauge', 'rtime', 'ms'],
@@ -108,16 +115,7 @@ export const serverFamilies: StatFamily[] = [
   ...build('server', [
     ['current_queue', 'Current number of queued requests assigned to this server.', 'gauge', 'qcur'],
     ['max_queue', 'Maximum observed number of queued requests assigned to this server.', 'gauge', 'qmax'],
-    ['current_sessions', sessions, 'gauge', 'scur'],
-    ['max_sessions', maxSessions, 'gauge', 'smax'],
-    ['limit_sessions', 'Configured session limit.', 'gauge', 'slim'],
-    ['sessions_total', 'Total number of sessions.', 'counter', 'stot'],
-    ['bytes_in_total', 'Current total of incoming bytes.', 'counter', 'bin'],
-    ['bytes_out_total', 'Current total of outgoing bytes.', 'counter', 'bout'],
-    ['connection_errors_total', 'Total of connection errors.', 'counter', 'econ'],
-    ['response_errors_total', 'Total of response errors.', 'counter', 'eresp'],
-    ['retry_warnings_total', 'Total of retry warnings.', 'counter', 'wretr'],
-    ['redispatch_warnings_total', 'Total of redispatch warnings.', 'counter', 'wredis'],
+    ...serverTraffic,
     ['up', 'Current health status of the server (1 = UP, 0 = DOWN).', 'gauge', 'status', 'status'],
     ['weight', 'Current weight of the server.', 'gauge', 'weight'],
     ['check_failures_total', 'Total number of failed health checks.', 'counter', 'chkfail'],
