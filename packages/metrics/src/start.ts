@@ -59,9 +59,8 @@ export async function startMetrics(ctx: ComponentContext<MetricsEnv>): Promise<C
   timer.unref();
 
   return {
-    // Ready once both listeners are bound (they are, by now). '' and not null: core's
-    // runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
-    ready: () => '',
+    // Ready once both listeners are bound (they are, by now).
+    ready: () => null,
     stop: async () => {
       clearInterval(timer);
       await pipeline.stop();

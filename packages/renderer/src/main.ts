@@ -63,8 +63,7 @@ await runComponent({
       .catch((err: unknown) => log.debug({ err }, 'could not read the consul agent connection limit'));
     await renderer.start();
     return {
-      // '' means ready: core's runComponent reads `handle.ready() ?? 'starting'`, which turns null into 'starting'.
-      ready: () => renderer.ready() ?? '',
+      ready: () => renderer.ready(),
       stop: async () => {
         await renderer.stop();
         client.destroy();
