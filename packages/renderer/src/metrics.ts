@@ -45,6 +45,12 @@ export function rendererMetrics(registry: Registry) {
       registers,
     }),
     templateErrors: new Counter({ name: 'renderer_template_errors_total', help: 'Template parse and render errors.', registers }),
+    refused: new Gauge({
+      name: 'renderer_refused_values',
+      help: 'Values from Consul refused now (control characters, bad address or port, too long), by field kind; the instance, KV key or catalog service is left out (state/renderer.json names them).',
+      labelNames: ['field'] as const,
+      registers,
+    }),
     waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
   };
   // Every series exists from the start, so rate() and alerts see a 0 before the first event.
@@ -66,4 +72,5 @@ export const TEXTFILE_FAMILIES = [
   'renderer_watches',
   'renderer_empty_results_held_total',
   'renderer_queries_waiting',
+  'renderer_refused_values',
 ];

@@ -14,6 +14,7 @@ import type { Registry } from 'prom-client';
 import { TEXTFILE_FAMILIES, type RendererMetrics } from './metrics.js';
 import type { Query } from './queries.js';
 import { Quiescence } from './quiescence.js';
+import type { RefusalLog } from './refusal-log.js';
 import { buildRelease } from './render/manifest.js';
 import { renderTree, type RenderOptions } from './render/render-tree.js';
 import { TemplatesInput } from './templates-input.js';
@@ -28,6 +29,8 @@ export interface RendererOptions {
   templatesPollMs: number;
   emptyGraceMs: number;
   sourceFor: (query: Query) => Source<unknown>;
+  /** What the sources refused (main wires the Consul client's observer to it). */
+  refusals?: RefusalLog;
   backoff?: BackoffOptions;
   log: Logger;
   state: StateReporter;
@@ -136,6 +139,7 @@ export class Renderer {
       const stopTimer = metrics.duration.startTimer();
       const result = renderTree(templates.files, this.watches.view, this.o.render);
       this.watches.ensure(result.dependencies);
+      if (this.o.refusals) Object.assign(state.state, this.o.refusals.report(result.dependencies, metrics.refused));
       metrics.watches.set(this.watches.size);
       this.checkConnectionBudget();
       metrics.waiting.set(result.missing.length);
