@@ -5,6 +5,7 @@ import { compareStrings, type NodeInfo, type Query } from '../queries.js';
 import { templateError } from './errors.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
 import { formatHelpers } from './helpers-format.js';
+import { sandboxedHandlebars } from './sandbox.js';
 import { RenderScope } from './scope.js';
 
 export interface RenderOptions {
@@ -44,7 +45,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function renderTree(templates: readonly VersionFile[], data: DataView, options: RenderOptions = {}): RenderResult {
   const scope = new RenderScope(data);
-  const hb = Handlebars.create();
+  const hb = sandboxedHandlebars(scope);
   hb.registerHelper(fieldsFirst(formatHelpers(scope)));
   hb.registerHelper(fieldsFirst(dataHelpers(scope, { env: options.env ?? {}, envAllow: options.envAllow ?? [], node: options.node ?? {} })));
   const errors: PipelineError[] = [];
