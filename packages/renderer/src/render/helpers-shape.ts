@@ -30,7 +30,7 @@ export function shapeHelpers(scope: RenderScope): Record<string, HelperDelegate>
       const value = call.params[0];
       const n = typeof value === 'number' ? value : typeof value === 'string' && INTEGER.test(value) ? Number(value) : NaN;
       if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-      return orFallback(call, `integer${min > -Number.MAX_SAFE_INTEGER || max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ''}`, (f) =>
+      return orFallback(call, `an integer${min > -Number.MAX_SAFE_INTEGER || max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ''}`, (f) =>
         typeof f === 'number' && Number.isSafeInteger(f),
       );
     },
@@ -41,7 +41,7 @@ export function shapeHelpers(scope: RenderScope): Record<string, HelperDelegate>
       const value = call.params[0];
       const text = typeof value === 'number' ? String(value) : value;
       if (typeof text === 'string' && HAPROXY_ARG.test(text)) return text;
-      return orFallback(call, 'single HAProxy word (no spaces, #, quotes, \\\\, $, ;, %)', (f) => typeof f === 'string' && HAPROXY_ARG.test(f));
+      return orFallback(call, 'a single HAProxy word (no spaces, #, quotes, \\\\, $, ;, %)', (f) => typeof f === 'string' && HAPROXY_ARG.test(f));
     },
   };
 }
@@ -50,10 +50,10 @@ export function shapeHelpers(scope: RenderScope): Record<string, HelperDelegate>
 function orFallback(call: HelperCall, shape: string, fits: (fallback: unknown) => boolean): unknown {
   if (call.params.length < 2) {
     // describe() JSON-quotes strings: a hostile value is escaped in the message.
-    return fail(call, `argument 1 must be a ${shape}, got ${describe(truncate(call.params[0]))} (give a fallback to render instead)`, { argument: 'value' });
+    return fail(call, `argument 1 must be ${shape}, got ${describe(truncate(call.params[0]))} (give a fallback to render instead)`, { argument: 'value' });
   }
   const fallback = call.params[1];
-  if (!fits(fallback)) fail(call, `argument 2 (fallback) must itself be a ${shape}, got ${describe(fallback)}`, { argument: 'fallback' });
+  if (!fits(fallback)) fail(call, `argument 2 (fallback) must itself be ${shape}, got ${describe(fallback)}`, { argument: 'fallback' });
   return fallback;
 }
 

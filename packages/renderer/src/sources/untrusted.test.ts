@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureDataView, MapDataView, type CatalogFixture } from '../data-view.js';
+import { healthServiceQuery, kvGetQuery } from '../queries.js';
+import { renderTree } from '../render/render-tree.js';
 import { normalizeAgentSelf } from './agent-self.js';
 import { normalizeCatalogServices } from './catalog-services.js';
 import { normalizeHealth } from './health-service.js';
@@ -192,5 +195,56 @@ describe('the other normalizers refuse per entry', () => {
     const refused: string[] = [];
     expect(normalizeAgentSelf({ Config: { NodeName: 'n\nglobal' }, Member: { Addr: '10.0.0.1 backup' } }, (r) => refused.push(r.field))).toEqual({ name: '', address: '' });
     expect(refused).toEqual(['node.name', 'node.address']);
+  });
+});
+
+describe('a naive template cannot be injected', () => {
+  const NAIVE = 'backend web\n{{#each (service "web")}}  server {{id}} {{address}}:{{port}} weight {{meta.weight}}\n{{/each}}  # {{keyOrDefault "cfg/note" "none"}}\n';
+  const GOOD_LINE = '  server good 10.0.0.2:80 weight 10';
+  const fields: Field[] = ['id', 'service', 'node', 'address', 'nodeAddress', 'tag', 'metaValue'];
+  const hostileEntries = fields.flatMap((field) =>
+    HOSTILE_TEXT.map((v, i) => {
+      const e = withHostile(field, v) as { Service: Record<string, unknown> };
+      if (field !== 'id') e.Service.ID = `bad-${field}-${i}`;
+      return e;
+    }),
+  );
+  const expectOnlyGood = (out: string | undefined) => {
+    expect(out).toBe(`backend web\n${GOOD_LINE}\n  # none\n`);
+  };
+
+  it(`through the Consul normalizer (${hostileEntries.length} hostile instances, a hostile KV value)`, () => {
+    const refused: unknown[] = [];
+    const values = new Map<string, unknown>([
+      [healthServiceQuery('web').id, normalizeHealth([...hostileEntries, good], (r) => refused.push(r))],
+      [kvGetQuery('cfg/note').id, normalizeKvGet({ Key: 'cfg/note', Value: 'x\nglobal' }, (r) => refused.push(r))],
+    ]);
+    const result = renderTree([{ path: 'web.cfg.hbs', data: Buffer.from(NAIVE) }], new MapDataView(values));
+    expect(result.errors).toEqual([]);
+    expectOnlyGood(result.files[0]?.data.toString());
+    expect(refused.length).toBeGreaterThanOrEqual(hostileEntries.length + 1);
+  });
+
+  it('through a catalog fixture (apictl validate): the same values are left out', () => {
+    const refused: unknown[] = [];
+    const services: CatalogFixture['services'] = {
+      web: [
+        { id: 'good', node: 'n1', address: '10.0.0.2', port: 80, meta: { weight: '10' } },
+        ...HOSTILE_TEXT.flatMap((v, i) => [
+          { id: v, address: '10.0.0.3', port: 80, meta: { weight: '1' } },
+          { id: `a${i}`, address: `10.0.0.3${v}`, port: 80, meta: { weight: '1' } },
+          { id: `t${i}`, address: '10.0.0.3', port: 80, tags: [v], meta: { weight: '1' } },
+          { id: `m${i}`, address: '10.0.0.3', port: 80, meta: { weight: v } },
+          { id: `n${i}`, node: v, address: '10.0.0.3', port: 80, meta: { weight: '1' } },
+        ]),
+        { id: 'p', address: '10.0.0.3', port: 0, meta: { weight: '1' } },
+      ],
+    };
+    const view = fixtureDataView({ services, kv: { 'cfg/note': 'x\nglobal' } }, { onRefused: (r) => refused.push(r) });
+    const result = renderTree([{ path: 'web.cfg.hbs', data: Buffer.from(NAIVE) }], view);
+    expect(result.errors).toEqual([]);
+    expectOnlyGood(result.files[0]?.data.toString());
+    expect(refused).toContainEqual({ query: 'kv.get(cfg%2Fnote)', key: 'cfg/note', field: 'value', reason: expect.stringContaining('U+000A') });
+    expect(refused).toContainEqual({ query: 'health.service(web)', service: 'web', instance: 'p', field: 'port', reason: expect.any(String) });
   });
 });
