@@ -146,6 +146,11 @@ describe('renderer with hostile Consul data', () => {
     expect(metricValue(body, 'renderer_refused_values', { field: 'meta' })).toBe(2);
     expect(metricValue(body, 'renderer_refused_values', { field: 'value' })).toBe(2);
     expect(s.status).toBe('ok');
+    // The log names each refusal as fields, the value escaped: every line is one JSON object.
+    const logged = proc.logs().filter((l) => String(l.msg).startsWith('refused a value'));
+    expect(logged).toContainEqual(expect.objectContaining({ query: 'health.service(web)', service: 'web', instance: 'web-addr', field: 'address' }));
+    expect(logged).toContainEqual(expect.objectContaining({ instance: 'web-id\\nglobal', field: 'id' }));
+    for (const line of proc.output.split('\n').filter((l) => l.trim())) expect(() => JSON.parse(line)).not.toThrow();
   });
 
   it('a new good instance of another service goes live while the hostile ones stay registered', async () => {

@@ -6,6 +6,8 @@
 export { renderTree, type RenderOptions, type RenderResult, type RenderedFile } from './render/render-tree.js';
 export { buildRelease, type Manifest } from './render/manifest.js';
 export { haproxyId } from './render/helpers-format.js';
+export { HELPER_NAMES } from './render/helper-names.js';
+export type { Refusal } from './sources/refusals.js';
 export { MapDataView, fixtureDataView, type DataView, type CatalogFixture } from './data-view.js';
 export * from './queries.js';
 export { sourceFor } from './sources/index.js';

@@ -33,7 +33,7 @@ const BUILTIN = ['if', 'unless', 'each', 'with', 'lookup', 'log', 'blockHelperMi
 export const KNOWN_HELPERS: ReadonlySet<string> = new Set([
   ...BUILTIN,
   'services', 'service', 'key', 'keyOrDefault', 'tree', 'env', 'node',
-  'join', 'toLower', 'toUpper', 'haproxyId', 'replace', 'eq', 'ne', 'default', 'len', 'contains',
+  'join', 'toLower', 'toUpper', 'haproxyId', 'replace', 'eq', 'ne', 'default', 'len', 'contains', 'int', 'haproxyArg',
 ]);
 
 export interface HelperCall {

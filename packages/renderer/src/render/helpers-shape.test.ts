@@ -79,3 +79,10 @@ describe('haproxyId: deterministic, collision-free', () => {
     expect(outputs.size).toBe(inputs.size);
   });
 });
+
+describe('HELPER_NAMES', () => {
+  it('lists the sandbox, format, shape and data helpers', async () => {
+    const { HELPER_NAMES } = await import('./helper-names.js');
+    expect(HELPER_NAMES).toEqual(expect.arrayContaining(['each', 'lookup', 'log', 'haproxyId', 'int', 'haproxyArg', 'service', 'key', 'tree', 'node']));
+  });
+});

@@ -68,7 +68,7 @@ function dataVariablesFirst(Base: CompilerClass): CompilerClass {
 }
 
 /** The built-in helpers we replace. */
-function sandboxHelpers(scope: RenderScope): Record<string, Handlebars.HelperDelegate> {
+export function sandboxHelpers(scope: RenderScope): Record<string, Handlebars.HelperDelegate> {
   return {
     log(...args: unknown[]) {
       fail(helperCall('log', scope, args), 'not available (templates cannot write to the renderer\'s log)');
