@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishVersion } from '../../packages/core/src/index.js';
-import { ComponentProcess, getText } from '../helpers/component.js';
+import type { ComponentProcess } from '../helpers/component.js';
 import { ConsulDev } from '../helpers/consul.js';
 import { metricValue } from '../helpers/pipeline.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { waitFor } from '../helpers/ports.js';
+import { startRenderer } from '../helpers/renderer.js';
 
 /**
  * Consul data is untrusted: the renderer as a process against a real `consul agent
@@ -22,7 +23,7 @@ describe('renderer with hostile Consul data', () => {
   let root: string;
   let shared: string;
   let proc: ComponentProcess;
-  let metricsUrl: string;
+  let metrics: () => Promise<string>;
 
   const INJECTED = /global|program|stats socket|command|level admin/;
   const WEB = [
@@ -52,7 +53,6 @@ describe('renderer with hostile Consul data', () => {
     );
   const rendered = () => readFile(join(shared, 'rendered/current/50-web.cfg'), 'utf8').catch(() => '');
   const state = async () => JSON.parse(await readFile(join(shared, 'state/renderer.json'), 'utf8')) as Record<string, any>;
-  const metrics = async () => (await getText(`${metricsUrl}/metrics`)).body;
   const allRendered = async () => {
     const dir = join(shared, 'rendered/current');
     const names = await readdir(dir);
@@ -82,19 +82,7 @@ describe('renderer with hostile Consul data', () => {
     await consul.putKey('cfg/note', 'x\nglobal');
     await consul.putKey('cfg/hosts/a', 'a.example');
     await consul.putKey('cfg/hosts/b', 'b.example\nglobal');
-    const port = await freePort();
-    metricsUrl = `http://127.0.0.1:${port}`;
-    proc = new ComponentProcess('renderer', {
-      SHARED_DIR: shared,
-      CONSUL_HTTP_ADDR: consul.addr,
-      METRICS_ADDR: `127.0.0.1:${port}`,
-      NODE_NAME: 'n1',
-      NODE_IP: '127.0.0.1',
-      RENDER_WAIT_MIN_MS: '50',
-      RENDER_WAIT_MAX_MS: '300',
-      RENDER_BLOCKING_WAIT_S: '30',
-      RENDER_TEMPLATES_POLL_MS: '200',
-    }).start();
+    ({ proc, metrics } = await startRenderer(shared, consul.addr, { NODE_NAME: 'n1', NODE_IP: '127.0.0.1' }));
   });
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { CatalogService, KvPair, ServiceInstance } from '../queries.js';
+import { serviceNameProblem } from './kv-path.js';
 import { addressProblem, escapeValue, fieldProblems, listProblems, mapProblems, portProblem, text, textProblem, type FieldProblem } from './untrusted.js';
 
 /**
@@ -36,9 +37,14 @@ export function instanceProblems(i: CandidateInstance): FieldProblem[] {
   ];
 }
 
-/** Every problem of one `(services)` entry: its name and its tags. */
+/**
+ * Every problem of one `(services)` entry: its name (also one `(service name)` can ask
+ * for: a service registered as `..` would otherwise fail every template that loops over
+ * `(services)`) and its tags.
+ */
 export function catalogServiceProblems(s: { name: unknown; tags: unknown }): FieldProblem[] {
-  return [...fieldProblems([['name', s.name, text]]), ...listProblems('tags', s.tags, Infinity)];
+  const name = (v: unknown) => text(v) ?? serviceNameProblem(v as string);
+  return [...fieldProblems([['name', s.name, name]]), ...listProblems('tags', s.tags, Infinity)];
 }
 
 /** Every problem of one KV pair: its key (relative to the prefix) and its value. */

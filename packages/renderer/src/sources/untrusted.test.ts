@@ -191,6 +191,12 @@ describe('the other normalizers refuse per entry', () => {
     expect(refused.slice(1).map((r) => r.field)).toEqual(expect.arrayContaining(['value', 'key']));
   });
 
+  it('a catalog service no (service name) could ask for is left out', () => {
+    const refused: string[] = [];
+    expect(normalizeCatalogServices({ '..': [], '.': [], web: [] }, (r) => refused.push(`${r.service}:${r.field}`)).map((s) => s.name)).toEqual(['web']);
+    expect(refused).toEqual(['.:name', '..:name']);
+  });
+
   it('agent self: a hostile node name or address answers empty', () => {
     const refused: string[] = [];
     expect(normalizeAgentSelf({ Config: { NodeName: 'n\nglobal' }, Member: { Addr: '10.0.0.1 backup' } }, (r) => refused.push(r.field))).toEqual({ name: '', address: '' });
