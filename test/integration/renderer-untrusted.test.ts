@@ -148,6 +148,13 @@ describe('renderer with hostile Consul data', () => {
     expect(text).not.toMatch(INJECTED);
   });
 
+  it('a hostile instance registered later is named at once, though the rendered data does not change', async () => {
+    const before = await rendered();
+    await consul.register({ id: 'web-late', name: 'web', address: '10.0.0.8', port: 8080, meta: { weight: '1\n  program late' } });
+    await waitFor(async () => (await refusedInstances()).includes('web-late:meta.weight'), { what: 'late refusal in the state file' });
+    expect(await rendered()).toBe(before);
+  });
+
   it('a fixed value clears its refusal', async () => {
     await consul.register({ id: 'web-meta', name: 'web', address: '10.0.0.3', port: 8080, meta: { weight: '3' } });
     await waitFor(async () => ((await rendered()).includes('server web-meta 10.0.0.3:8080 weight 3') ? true : undefined), { what: 'web-meta fixed' });

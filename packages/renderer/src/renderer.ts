@@ -109,6 +109,11 @@ export class Renderer {
     await this.running;
   }
 
+  /** Something the state file shows changed without a data change (what the sources refused): a pass soon, coalesced with data changes. */
+  nudge(): void {
+    this.quiet.trigger();
+  }
+
   /** Runs a pass now, or right after the one in progress. */
   request(): void {
     if (this.o.signal.aborted) return;
