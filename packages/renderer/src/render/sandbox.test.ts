@@ -65,3 +65,17 @@ describe('sandbox: @data variables are data, helpers stay helpers', () => {
     expect(text(src)).toBe(expected);
   });
 });
+
+describe('sandbox: lenient lookups (helper arguments) read own properties, silently', () => {
+  it('a prototype name as an argument reads as undefined and prints nothing', () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      expect(text('{{default constructor "x"}}|{{default node.toString "y"}}|{{len (default node.name "")}}')).toBe('x|y|6');
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toEqual([]);
+  });
+});

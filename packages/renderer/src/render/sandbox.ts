@@ -10,7 +10,7 @@ type Container = { strict: (obj: unknown, name: string, loc: unknown) => unknown
 /**
  * A Handlebars environment with the sandbox holes closed:
  *
- * - strict lookups need an *own* property: Handlebars' `strict` checks `name in obj`,
+ * - lookups need an *own* property; strict ones: Handlebars' `strict` checks `name in obj`,
  *   so `{{constructor}}`, `{{toString}}` or `{{tags.map}}` passed the check and then
  *   rendered as '' (prototype access is denied, silently). Now they fail with the line.
  * - `{{@key}}`, `{{@index}}`, `{{@first}}`, `{{@last}}` (any `@data` variable without
@@ -29,10 +29,21 @@ export function sandboxedHandlebars(scope: RenderScope): typeof Handlebars {
   return hb;
 }
 
+const isOwn = (obj: unknown, name: string) =>
+  obj !== null && obj !== undefined && (typeof obj === 'object' || typeof obj === 'string' || typeof obj === 'function') && Object.hasOwn(Object(obj), name);
+
+/**
+ * Lenient lookups (helper arguments) read own properties only, like Handlebars with
+ * prototype access off, but without its once-per-name multi-line warning on stderr
+ * (a template could otherwise print non-JSON lines into the renderer's log).
+ */
+function lookupOwn(obj: unknown, name: string): unknown {
+  return isOwn(obj, name) ? (obj as Record<string, unknown>)[name] : undefined;
+}
+
 /** Strict lookups that accept only own properties (strings' `length` included). */
 function strictOwn(obj: unknown, name: string, loc: unknown): unknown {
-  const own = obj !== null && obj !== undefined && (typeof obj === 'object' || typeof obj === 'string' || typeof obj === 'function') && Object.hasOwn(Object(obj), name);
-  if (!own) {
+  if (!isOwn(obj, name)) {
     throw new Handlebars.Exception(`"${name}" not defined in ${describe(obj)}`, { loc } as unknown as hbs.AST.Node);
   }
   return (obj as Record<string, unknown>)[name];
@@ -49,6 +60,7 @@ function ownPropertiesOnly(spec: Spec): Spec {
     ...spec,
     main(this: unknown, container: Container, ...rest: unknown[]) {
       container.strict = strictOwn;
+      container.lookupProperty = lookupOwn;
       return main.call(this, container, ...rest);
     },
   };
