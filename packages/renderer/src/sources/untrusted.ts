@@ -27,7 +27,7 @@ export const LIMITS = {
  * C0 controls (CR, LF, NUL, TAB...), DEL, C1 controls, and the Unicode line and
  * paragraph separators: anything some reader could take as the end of a line.
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Why `value` is not acceptable text (a string without control characters, capped), or undefined. */
 export function textProblem(value: unknown, maxChars: number = LIMITS.textChars): string | undefined {
@@ -87,37 +87,46 @@ export interface FieldProblem {
   reason: string;
 }
 
-/** Problems of every text in a list, as `name[i]`. */
+/** Problems of every text in a list, as `name[i]`. (Loops, not flatMap: this runs for every instance of every answer.) */
 export function listProblems(name: string, value: unknown, maxItems: number = LIMITS.tags): FieldProblem[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) return [{ field: name, reason: 'not a list' }];
   if (value.length > maxItems) return [{ field: name, reason: `more than ${maxItems} items (${value.length})` }];
-  return value.flatMap((item, i) => {
-    const reason = textProblem(item);
-    return reason ? [{ field: `${name}[${i}]`, reason }] : [];
-  });
+  const out: FieldProblem[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const reason = textProblem(value[i]);
+    if (reason) out.push({ field: `${name}[${i}]`, reason });
+  }
+  return out;
 }
 
 /** Problems of every key and value of a string map, as `name.<key>` (the key escaped). */
 export function mapProblems(name: string, value: unknown, maxPairs: number = LIMITS.metaPairs): FieldProblem[] {
   if (value === undefined || value === null) return [];
   if (typeof value !== 'object' || Array.isArray(value)) return [{ field: name, reason: 'not an object' }];
-  const entries = Object.entries(value);
-  if (entries.length > maxPairs) return [{ field: name, reason: `more than ${maxPairs} pairs (${entries.length})` }];
-  return entries.flatMap(([key, v]) => {
+  const keys = Object.keys(value);
+  if (keys.length > maxPairs) return [{ field: name, reason: `more than ${maxPairs} pairs (${keys.length})` }];
+  const out: FieldProblem[] = [];
+  for (const key of keys) {
     const keyReason = textProblem(key, 128);
-    if (keyReason) return [{ field: `${name} key ${escapeValue(key, 40)}`, reason: keyReason }];
-    const reason = textProblem(v);
-    return reason ? [{ field: `${name}.${key}`, reason }] : [];
-  });
+    if (keyReason) {
+      out.push({ field: `${name} key ${escapeValue(key, 40)}`, reason: keyReason });
+      continue;
+    }
+    const reason = textProblem((value as Record<string, unknown>)[key]);
+    if (reason) out.push({ field: `${name}.${key}`, reason });
+  }
+  return out;
 }
 
 /** Problems of named scalar fields, each with its own check. */
 export function fieldProblems(checks: Array<[field: string, value: unknown, check: (v: unknown) => string | undefined]>): FieldProblem[] {
-  return checks.flatMap(([field, value, check]) => {
+  const out: FieldProblem[] = [];
+  for (const [field, value, check] of checks) {
     const reason = check(value);
-    return reason ? [{ field, reason }] : [];
-  });
+    if (reason) out.push({ field, reason });
+  }
+  return out;
 }
 
 /** `textProblem` with the default cap, as a check for `fieldProblems`. */
