@@ -17,7 +17,7 @@ await runComponent({
     const metrics = rendererMetrics(registry);
     // A changed refusal list re-runs a pass so the state file names it at once.
     let renderer: Renderer | undefined;
-    const refusals = new RefusalLog(log, () => renderer?.request());
+    const refusals = new RefusalLog(log, () => renderer?.nudge());
     const address = parseConsulAddr(env.CONSUL_HTTP_ADDR, env.CONSUL_HTTP_SSL);
     if (typeof address === 'string') throw new Error(`CONSUL_HTTP_ADDR: ${address}`);
     const consistency = { stale: env.RENDER_CONSUL_STALE, maxStaleMs: env.RENDER_CONSUL_MAX_STALE_MS, cached: env.RENDER_CONSUL_CACHED };
