@@ -21,6 +21,8 @@ export interface LoopDeps {
 const BACKOFF = { initialMs: 200, maxMs: 10_000, factor: 2 };
 /** A stream that stayed open this long was healthy: its next failure starts the backoff over. */
 const HEALTHY_STREAM_MS = 10_000;
+/** A second pass this long after a container died. */
+const SETTLE_MS = 1_000;
 
 /**
  * The one loop that changes anything: waits for a request (event, reconnect, agent
@@ -120,8 +122,12 @@ export async function engineEventsLoop(deps: LoopDeps): Promise<void> {
         onEvent: (e) => {
           if (!RELEVANT_ACTIONS.has(e.action)) return;
           metrics.events.inc();
-          if (e.action === 'start' || e.action === 'restart' || e.action === 'rename' || e.action === 'update') deps.reconciler.forget(e.id);
+          // Inspect it afresh: the engine's container list can still show a container as
+          // running when its `die` event arrives (seen with 20.10), inspect does not.
+          deps.reconciler.forget(e.id);
           deps.wakeup.request(`event:${e.action}`);
+          // And look once more a moment later, in case the engine's own view lagged further.
+          if (e.action === 'die') setTimeout(() => deps.wakeup.request('settle'), SETTLE_MS).unref();
         },
         onSkipped: () => metrics.badEvents.inc(),
       });
