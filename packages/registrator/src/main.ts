@@ -38,7 +38,11 @@ await runComponent({
       consulWatchLoop(deps).catch(crash('consul watch loop')),
     ]);
     return {
-      ready: () => (state.state.lastSuccessAt ? null : 'no successful pass yet (engine or Consul agent unreachable)'),
+      // Ready once running, whatever the engine or Consul say: the registrator shares the
+      // pod with HAProxy, a pod is Ready only when all its containers are, and a node whose
+      // engine is down must keep serving. Failures show in the state file, the metrics
+      // (registrator_last_success_timestamp_seconds) and /healthz if the loop stalls.
+      ready: () => null,
       // Registrations stay on SIGTERM: a restarting registrator must not flap its services.
       stop: async () => {
         await done;
