@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { EngineClient } from '../../packages/registrator/src/engine/client.js';
@@ -10,12 +11,29 @@ export const TEST_IMAGE = 'local/busybox:test';
 /** Every container a test starts carries this label; `removeAll` removes by it. */
 export const TEST_LABEL = 'api-server-test';
 
+/** Where scripts/docker-engine.sh records the dockerd it started (absent when the engine is someone else's). */
+export const ENGINE_PIDFILE = '/var/run/dockerd-api-server.pid';
+
 let engineSocket: string | undefined;
 
 /** Installs and starts the engine if needed (scripts/docker-engine.sh, idempotent); its DOCKER_HOST. */
-export function ensureEngine(): string {
-  engineSocket ??= execFileSync('bash', [resolve(REPO_ROOT, 'scripts/docker-engine.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 }).trim().split('\n').pop()!;
+export function ensureEngine(force = false): string {
+  if (force || !engineSocket) {
+    engineSocket = execFileSync('bash', [resolve(REPO_ROOT, 'scripts/docker-engine.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 }).trim().split('\n').pop()!;
+  }
   return engineSocket;
+}
+
+/** The pid of the dockerd scripts/docker-engine.sh started, if it is alive. */
+export async function ourEnginePid(): Promise<number | undefined> {
+  const pid = Number(await readFile(ENGINE_PIDFILE, 'utf8').catch(() => ''));
+  if (!pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface TestContainer {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComponentProcess, getText } from '../helpers/component.js';
 import { ConsulDev } from '../helpers/consul.js';
-import { DockerTestEngine, type TestContainer } from '../helpers/docker.js';
+import { DockerTestEngine, ensureEngine, ourEnginePid, type TestContainer } from '../helpers/docker.js';
 import { metricValue } from '../helpers/pipeline.js';
 import { pool } from '../helpers/pool.js';
 import { freePort, waitFor } from '../helpers/ports.js';
@@ -186,5 +186,23 @@ describe('registrator: engine containers -> Consul agent', () => {
     console.log(`[registrator] agent restart: ${want.length} containers registered again ${Date.now() - t0 - launchedMs} ms after the agent was ready`);
     expect(registrator.running).toBe(true);
     expect((await getText(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
+  });
+
+  it('survives an engine restart: what the restart stopped is deregistered, new containers register', { timeout: 120_000 }, async (ctx) => {
+    const pid = await ourEnginePid();
+    // Only an engine scripts/docker-engine.sh started is ours to restart.
+    if (!pid) return ctx.skip();
+    const before = await docker.start('e1', { labels: { SERVICE_NAME: 'engine' } });
+    await waitFor(async () => (await containersIn()).has(before.id), { what: 'e1 registered' });
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => ourEnginePid().then((p) => p === undefined), { timeoutMs: 60_000, what: 'dockerd stopped' });
+    await waitFor(async () => metricValue(await metrics(), 'registrator_engine_stream_up') === 0, { what: 'stream seen down' });
+    ensureEngine(true);
+    // The engine stopped e1 on its way down (no restart policy): it must not stay registered.
+    await waitFor(async () => !(await containersIn()).has(before.id), { what: 'e1 deregistered' });
+    await waitFor(async () => metricValue(await metrics(), 'registrator_engine_stream_up') === 1, { what: 'stream back' });
+    const after = await docker.start('e2', { labels: { SERVICE_NAME: 'engine' } });
+    await waitFor(async () => (await containersIn()).has(after.id), { what: 'e2 registered after the engine restart' });
+    expect(registrator.running).toBe(true);
   });
 });
