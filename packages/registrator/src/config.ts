@@ -30,12 +30,22 @@ export const NODE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** The registrator's environment, beside core's common variables (README, "Environment"). */
 export const envShape = {
   /** As Consul's CLI reads it; the node's own agent. */
-  CONSUL_HTTP_ADDR: z.string().default('127.0.0.1:8500').pipe(fromParser((v) => parseConsulAddr(v))),
+  CONSUL_HTTP_ADDR: z
+    .string()
+    .default('127.0.0.1:8500')
+    .superRefine((value, ctx) => {
+      const parsed = parseConsulAddr(value);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
   CONSUL_HTTP_SSL: boolFromEnv.default(false),
   CONSUL_HTTP_TOKEN: z.string().min(1).optional(),
   /** As the Docker CLI reads it. */
   DOCKER_HOST: z.string().default('unix:///var/run/docker.sock').pipe(fromParser(parseDockerHost)),
-  DOCKER_TLS_VERIFY: z.enum(['', '0']).optional().describe('TLS to the engine is not supported; unset it'),
+  /** Refused when set: TLS to the engine is not supported (the node's socket needs none). */
+  DOCKER_TLS_VERIFY: z
+    .string()
+    .refine((v) => v === '0', { message: 'TLS to the engine is not supported: use the unix socket and unset DOCKER_TLS_VERIFY' })
+    .optional(),
   /** The address published ports are reachable on (the node's IP, `status.hostIP` in Kubernetes). */
   NODE_IP: z.string().refine((v) => isIP(v) !== 0, { message: 'must be an IPv4 or IPv6 address' }),
   /** Marks what this registrator owns (`registrator-node` meta); defaults to the host name. */
@@ -51,13 +61,13 @@ export const envShape = {
 export const envPrefixes = ['REGISTRATOR_'];
 
 /**
- * The agent's base URL (`.../v1`). CONSUL_HTTP_ADDR is read by the renderer's parser (one
- * reading of Consul's CLI convention); CONSUL_HTTP_SSL turns a scheme-less address into https.
+ * The agent's base URL (`.../v1`): CONSUL_HTTP_ADDR read by the renderer's parser (one
+ * reading of Consul's CLI convention), https for a scheme-less address with CONSUL_HTTP_SSL.
  */
-export function consulBaseUrl(env: Pick<RegistratorEnv, 'CONSUL_HTTP_ADDR' | 'CONSUL_HTTP_SSL'>, raw = process.env.CONSUL_HTTP_ADDR): string {
-  if (!env.CONSUL_HTTP_SSL || !raw) return env.CONSUL_HTTP_ADDR.baseUrl;
-  const parsed = parseConsulAddr(raw, true);
-  return typeof parsed === 'string' ? env.CONSUL_HTTP_ADDR.baseUrl : parsed.baseUrl;
+export function consulBaseUrl(env: Pick<RegistratorEnv, 'CONSUL_HTTP_ADDR' | 'CONSUL_HTTP_SSL'>): string {
+  const parsed = parseConsulAddr(env.CONSUL_HTTP_ADDR, env.CONSUL_HTTP_SSL);
+  // Validated by the schema already; the fallback only satisfies the type.
+  return typeof parsed === 'string' ? 'http://127.0.0.1:8500/v1' : parsed.baseUrl;
 }
 
 export type RegistratorEnv = z.infer<z.ZodObject<typeof envShape>>;
