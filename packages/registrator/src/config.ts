@@ -33,10 +33,7 @@ export const envShape = {
   CONSUL_HTTP_ADDR: z
     .string()
     .default('127.0.0.1:8500')
-    .superRefine((value, ctx) => {
-      const parsed = parseConsulAddr(value);
-      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-    }),
+    .refine((v) => typeof parseConsulAddr(v) !== 'string', { error: (issue) => String(parseConsulAddr(String(issue.input))) }),
   CONSUL_HTTP_SSL: boolFromEnv.default(false),
   CONSUL_HTTP_TOKEN: z.string().min(1).optional(),
   /** As the Docker CLI reads it. */
