@@ -71,6 +71,8 @@ describe('registrator: engine containers -> Consul agent', () => {
   it('refuses containers with bad labels, names them in the state file, and registers the rest', async () => {
     startRegistrator();
     const good = await docker.start('good', { labels: { SERVICE_NAME: 'good', SERVICE_TAGS: 'v1,edge', SERVICE_META_TEAM: 'core' } });
+    const hostPort = await freePort();
+    const host = await docker.start('host', { labels: { SERVICE_NAME: 'on-host' }, hostNetworkPort: hostPort });
     const bad = await Promise.all([
       docker.start('bad-port', { labels: { SERVICE_NAME: 'bad', SERVICE_0_NAME: 'zero' } }),
       docker.start('bad-name', { labels: { SERVICE_NAME: 'web\n    server evil 10.0.0.1:80' } }),
@@ -90,16 +92,22 @@ describe('registrator: engine containers -> Consul agent', () => {
     expect(why['bad-tag']).toMatch(/SERVICE_TAGS: control character/);
     expect(why['bad-huge']).toMatch(/SERVICE_META_BLOB: value of 100000 characters/);
     expect(why['bad-env']).toMatch(/SERVICE_NAME: service name must be a DNS label/);
-    // Only the good one reached Consul, with what its labels asked for.
+    // Only the good ones reached Consul, with what their labels asked for.
+    await waitFor(async () => (await containersIn()).has(host.id), { what: 'host-network container registered' });
     const entries = [...(await catalog()).values()];
-    expect(entries.map((e) => e.ServiceMeta['registrator-container'])).toEqual([good.id]);
+    expect(entries.map((e) => e.ServiceMeta['registrator-container']).sort()).toEqual([good.id, host.id].sort());
+    // Host networking: the exposed port itself, on NODE_IP.
+    const [onHost] = (await consul.api('GET', '/v1/catalog/service/on-host')) as Array<{ ServicePort: number; ServiceAddress: string }>;
+    expect(onHost).toMatchObject({ ServiceAddress: '127.0.0.1', ServicePort: hostPort });
     const [svc] = (await consul.api('GET', '/v1/catalog/service/good')) as Array<{ ServiceTags: string[]; ServiceMeta: Record<string, string>; ServicePort: number; ServiceAddress: string }>;
     expect(svc).toMatchObject({ ServiceTags: ['v1', 'edge'], ServiceAddress: '127.0.0.1', ServicePort: await docker.hostPort(good.id) });
     expect(svc!.ServiceMeta.team).toBe('core');
     const checks = (await consul.api('GET', '/v1/health/checks/good')) as Array<{ Type: string; Status: string }>;
     expect(checks).toHaveLength(1);
     expect(checks[0]!.Type).toBe('tcp');
-    await waitFor(async () => ((await consul.api('GET', '/v1/health/checks/good')) as Array<{ Status: string }>)[0]?.Status === 'passing', { what: 'TCP check passing' });
+    for (const name of ['good', 'on-host']) {
+      await waitFor(async () => ((await consul.api('GET', `/v1/health/checks/${name}`)) as Array<{ Status: string }>)[0]?.Status === 'passing', { what: `${name}: TCP check passing` });
+    }
     expect(metricValue(await metrics(), 'registrator_containers', { outcome: 'refused' })).toBe(bad.length);
     // Refused once in the log per container, not once per resync.
     await new Promise((r) => setTimeout(r, RESYNC_MS * 2.5));

@@ -26,7 +26,8 @@ export class ConsulAgent {
    */
   async waitForChange(hash: string | undefined, waitS: number, signal: AbortSignal): Promise<string | undefined> {
     const query = hash ? `?hash=${encodeURIComponent(hash)}&wait=${waitS}s` : '';
-    const { headers } = await this.call('GET', `/agent/services${query}`, signal, undefined, (waitS + 10) * 1000);
+    // Consul may add up to wait/16 of its own jitter: leave room for it.
+    const { headers } = await this.call('GET', `/agent/services${query}`, signal, undefined, Math.ceil(waitS * 1.1 + 10) * 1000);
     return headers.get('x-consul-contenthash') ?? undefined;
   }
 
