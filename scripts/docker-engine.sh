@@ -21,7 +21,7 @@ ping() { curl -sf --max-time 2 --unix-socket "$SOCK" http://d/_ping >/dev/null 2
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 # The image is a bare busybox: it must be the static build (Debian's busybox package is dynamic).
-static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 && /bin/busybox --list 2>/dev/null | grep -qx httpd; }
+static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 && /bin/busybox --list 2>/dev/null | grep -x httpd >/dev/null; }
 static_busybox || missing+=(busybox-static)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
