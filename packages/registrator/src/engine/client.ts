@@ -83,6 +83,9 @@ export class EngineClient {
         res.on('end', () => resolve());
       });
       req.on('error', (err) => reject(signalled(opts.signal, err) ?? this.fail('/events', err)));
+      // tcp://: a silently dead peer ends the stream instead of leaving it open forever
+      // (the periodic pass keeps the registrations right meanwhile, only slower).
+      req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
       req.end();
     });
   }
