@@ -170,4 +170,17 @@ describe('renderer with hostile Consul data', () => {
     expect((await state()).lastError.context).toMatchObject({ template: '60-leak.cfg.hbs', line: 2 });
     expect(await rendered()).toBe(before);
   });
+
+  it('no version ever published carries an injected line', async () => {
+    const releases = join(shared, 'rendered/releases');
+    const ids = (await readdir(releases)).filter((n) => !n.startsWith('.'));
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    for (const id of ids) {
+      for (const name of await readdir(join(releases, id))) {
+        const text = await readFile(join(releases, id, name), 'utf8');
+        expect(text, `${id}/${name}`).not.toMatch(INJECTED);
+        expect(text, `${id}/${name}`).not.toMatch(/[\r\u0000\u2028\u2029]/);
+      }
+    }
+  });
 });
