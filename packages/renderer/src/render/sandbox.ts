@@ -10,9 +10,10 @@ type Container = { strict: (obj: unknown, name: string, loc: unknown) => unknown
 /**
  * A Handlebars environment with the sandbox holes closed:
  *
- * - lookups need an *own* property; strict ones: Handlebars' `strict` checks `name in obj`,
+ * - every lookup needs an *own* property. Handlebars' `strict` checks `name in obj`,
  *   so `{{constructor}}`, `{{toString}}` or `{{tags.map}}` passed the check and then
- *   rendered as '' (prototype access is denied, silently). Now they fail with the line.
+ *   rendered as '' (prototype access is denied, silently); now they fail with the line.
+ *   Lenient lookups (helper arguments) answer undefined, without Handlebars' warning.
  * - `{{@key}}`, `{{@index}}`, `{{@first}}`, `{{@last}}` (any `@data` variable without
  *   arguments) read the data variable: Handlebars resolved `{{@key}}` as the helper
  *   `key` first.
@@ -44,7 +45,9 @@ function lookupOwn(obj: unknown, name: string): unknown {
 /** Strict lookups that accept only own properties (strings' `length` included). */
 function strictOwn(obj: unknown, name: string, loc: unknown): unknown {
   if (!isOwn(obj, name)) {
-    throw new Handlebars.Exception(`"${name}" not defined in ${describe(obj)}`, { loc } as unknown as hbs.AST.Node);
+    // The kind of value only, never the value (it may be a 4 KiB string from Consul).
+    const kind = obj === null || obj === undefined ? String(obj) : Array.isArray(obj) ? 'a list' : typeof obj === 'object' ? 'an object' : `a ${typeof obj}`;
+    throw new Handlebars.Exception(`"${name}" not defined in ${kind}`, { loc } as unknown as hbs.AST.Node);
   }
   return (obj as Record<string, unknown>)[name];
 }
