@@ -26,6 +26,9 @@ export interface RenderJob {
   skip?: ReadonlySet<string>;
 }
 
+/** Bound on a worker's start and on taking a request before its first template. */
+const STARTUP_MS = 30_000;
+
 type Attempt = { kind: 'done'; result: RenderResult } | { kind: 'killed'; template: string; error: PipelineError };
 
 /**
@@ -125,20 +128,22 @@ export class RenderWorker {
     return new Promise<Attempt>((resolve, reject) => {
       let current: string | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const arm = () => {
+      // Before the first template starts, the worker may still be loading (or taking a
+      // large first cache): a generous bound there, the per-file budget after.
+      const arm = (ms: number) => {
         clearTimeout(timer);
         timer = setTimeout(() => {
           void this.lost(`timeout${current ? ` in ${current}` : ''}`);
           if (current) resolve({ kind: 'killed', template: current, error: renderTimeout(current, this.o.timeoutMs) });
-          else reject(new PipelineError('RENDER_WORKER', `the render worker did not answer within ${this.o.timeoutMs} ms`));
+          else reject(new PipelineError('RENDER_WORKER', `the render worker did not start rendering within ${ms} ms`));
           done();
-        }, this.o.timeoutMs);
+        }, ms);
       };
       const onMessage = (msg: WorkerMessage) => {
         if (msg.seq !== req.seq) return;
         if (msg.type === 'start') {
           current = msg.template;
-          arm();
+          arm(this.o.timeoutMs);
           return;
         }
         done();
@@ -163,7 +168,7 @@ export class RenderWorker {
         reject(err);
       };
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-      arm();
+      arm(Math.max(this.o.timeoutMs, STARTUP_MS));
       worker.postMessage(req);
       this.commit(job, req);
     });
