@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertSafeRelativePath, PipelineError, readCurrent, type Logger } from '@api-server/core';
-import { describeHold, nextRetry, planHolds, templatesToSkip, type Hold } from './held.js';
+import { describeHold, inputsChanged, isCostly, nextRetry, planHolds, templatesToSkip, type Hold } from './held.js';
 import type { RendererMetrics } from './metrics.js';
 import type { FileFailure, RenderResult } from './render/render-tree.js';
 
@@ -17,6 +17,8 @@ export class HeldFiles {
   private readonly errors = new Map<string, PipelineError>();
   /** Template -> query ids it read (kept across passes while it is held). */
   private readonly used = new Map<string, Set<string>>();
+  /** Costly held template -> the answers it read when it failed (by identity). */
+  private readonly inputs = new Map<string, Map<string, unknown>>();
 
   constructor(private readonly o: { rendered: string; log: Logger; metrics: RendererMetrics }) {}
 
@@ -24,9 +26,14 @@ export class HeldFiles {
     return this.holds;
   }
 
-  /** Costly templates that wait for their retry time. */
-  skip(templatesId: string): Set<string> {
-    return templatesToSkip(this.holds, templatesId, Date.now());
+  /** Costly templates that wait for their retry time, unless something they read changed. */
+  skip(templatesId: string, answers: ReadonlyMap<string, unknown>): Set<string> {
+    const skip = templatesToSkip(this.holds, templatesId, Date.now());
+    for (const template of skip) {
+      const seen = this.inputs.get(template);
+      if (seen && inputsChanged(seen, answers)) skip.delete(template);
+    }
+    return skip;
   }
 
   /** When a skipped template should be tried again (ms epoch), if any. */
@@ -38,7 +45,13 @@ export class HeldFiles {
    * Takes a pass's outcome; returns the query ids to keep watching: what rendered
    * templates read now, plus what held templates read when they last got that far.
    */
-  settle(result: RenderResult, failed: readonly FileFailure[], skipped: ReadonlySet<string>, templatesId: string): Set<string> {
+  settle(
+    result: RenderResult,
+    failed: readonly FileFailure[],
+    skipped: ReadonlySet<string>,
+    templatesId: string,
+    answers: ReadonlyMap<string, unknown>,
+  ): Set<string> {
     const plan = planHolds(this.holds, { failed, skipped, templatesId, now: Date.now() });
     const heldTemplates = new Set(plan.holds.map((h) => h.template));
     for (const [template, ids] of Object.entries(result.usedBy)) {
@@ -56,6 +69,10 @@ export class HeldFiles {
     for (const hold of plan.cleared) this.o.log.info({ file: hold.file, template: hold.template, heldSince: hold.since }, 'template renders again: hold cleared');
     this.holds = plan.holds;
     this.o.metrics.held.set(this.holds.length);
+    for (const template of this.inputs.keys()) if (!heldTemplates.has(template)) this.inputs.delete(template);
+    for (const f of failed) {
+      if (isCostly(f.error.code)) this.inputs.set(f.template, new Map([...(this.used.get(f.template) ?? [])].map((id) => [id, answers.get(id)])));
+    }
 
     const keep = new Set(result.dependencies.map((q) => q.id));
     for (const template of heldTemplates) for (const id of this.used.get(template) ?? []) keep.add(id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineError } from '@api-server/core';
-import { applyTotalCap, nextRetry, planHolds, templatesToSkip, withHeldOutputs, type Hold } from './held.js';
+import { applyTotalCap, inputsChanged, nextRetry, planHolds, templatesToSkip, withHeldOutputs, type Hold } from './held.js';
 import type { FileFailure, RenderedFile } from './render/render-tree.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -82,5 +82,17 @@ describe('withHeldOutputs', () => {
       { path: 'b.cfg', template: 'b.cfg.hbs', code: 'TEMPLATE_RENDER', kept: false },
       { path: 'manifest.json', template: 'manifest.json.hbs', code: 'TEMPLATE_RENDER', kept: false },
     ]);
+  });
+});
+
+describe('inputsChanged', () => {
+  const a = [{ id: 'x' }];
+  it.each<[string, Map<string, unknown>, Map<string, unknown>, boolean]>([
+    ['same answers (by identity)', new Map([['q', a]]), new Map([['q', a], ['other', 1]]), false],
+    ['an answer replaced', new Map([['q', a]]), new Map([['q', [{ id: 'x' }]]]), true],
+    ['an answer gone', new Map([['q', a]]), new Map(), true],
+    ['nothing read', new Map(), new Map([['q', a]]), false],
+  ])('%s', (_name, seen, answers, changed) => {
+    expect(inputsChanged(seen, answers)).toBe(changed);
   });
 });

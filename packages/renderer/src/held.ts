@@ -27,8 +27,24 @@ export interface Hold {
   retryAt?: number;
 }
 
-/** Failures that cost a whole time budget or a worker: retried with backoff, not on every pass. */
-const COSTLY = new Set(['TEMPLATE_TIMEOUT', 'TEMPLATE_MEMORY_LIMIT']);
+/**
+ * Failures that cost a whole time budget, a worker, or tens of MB of output before they
+ * are caught: not rendered again on every pass (that would delay every other file's
+ * update), only when the templates or the template's own inputs change, or at its
+ * retry time (a timeout can depend on the machine's load).
+ */
+const COSTLY = new Set(['TEMPLATE_TIMEOUT', 'TEMPLATE_MEMORY_LIMIT', 'TEMPLATE_OUTPUT_TOO_LARGE']);
+
+/** True when `code` is retried with backoff rather than on every pass. */
+export function isCostly(code: string): boolean {
+  return COSTLY.has(code);
+}
+
+/** True when some answer a template read changed since `seen` (answers are replaced, never mutated). */
+export function inputsChanged(seen: ReadonlyMap<string, unknown>, answers: ReadonlyMap<string, unknown>): boolean {
+  for (const [id, value] of seen) if (answers.get(id) !== value) return true;
+  return false;
+}
 export const COSTLY_RETRY: BackoffOptions = { initialMs: 30_000, maxMs: 300_000, factor: 2 };
 
 /** Templates not to render this pass: costly holds still waiting for their retry time under the same templates. */

@@ -160,7 +160,7 @@ export class Renderer {
         return;
       }
       const stopTimer = metrics.duration.startTimer();
-      const skip = this.held.skip(templates.id);
+      const skip = this.held.skip(templates.id, this.watches.answers);
       const result = await this.worker.render({ templates, data: { cache: this.watches.answers }, skip });
       this.watches.ensure(result.dependencies);
       metrics.watches.set(this.watches.size);
@@ -177,7 +177,7 @@ export class Renderer {
         state.count('templateErrors', result.errors.length);
       }
       const capped = applyTotalCap(result.files, this.o.limits.maxTotalBytes);
-      const keep = this.held.settle(result, [...result.failed, ...capped.failed], skip, templates.id);
+      const keep = this.held.settle(result, [...result.failed, ...capped.failed], skip, templates.id, this.watches.answers);
       this.watches.retain([...keep].map((id) => ({ id })));
       metrics.watches.set(this.watches.size);
       this.scheduleHeldRetry();
