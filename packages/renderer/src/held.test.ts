@@ -88,7 +88,7 @@ describe('withHeldOutputs', () => {
 describe('inputsChanged', () => {
   const a = [{ id: 'x' }];
   it.each<[string, Map<string, unknown>, Map<string, unknown>, boolean]>([
-    ['same answers (by identity)', new Map([['q', a]]), new Map([['q', a], ['other', 1]]), false],
+    ['same answers (by identity)', new Map([['q', a]]), new Map<string, unknown>([['q', a], ['other', 1]]), false],
     ['an answer replaced', new Map([['q', a]]), new Map([['q', [{ id: 'x' }]]]), true],
     ['an answer gone', new Map([['q', a]]), new Map(), true],
     ['nothing read', new Map(), new Map([['q', a]]), false],

@@ -32,6 +32,8 @@ export interface WireError {
   code: string;
   message: string;
   context: Record<string, unknown>;
+  /** The message of the underlying error (a Handlebars parse error's excerpt: `apictl validate` finds the column in it). */
+  cause?: string;
 }
 
 export type WireResult = Omit<RenderResult, 'errors' | 'failed'> & {
@@ -43,7 +45,8 @@ export type WireResult = Omit<RenderResult, 'errors' | 'failed'> & {
 export function toWire(result: RenderResult): WireResult {
   const errors = result.errors.map((e): WireError => {
     const d = describeError(e);
-    return { code: d.code ?? 'TEMPLATE_RENDER', message: d.message, context: d.context ?? {} };
+    const cause = e.cause instanceof Error ? { cause: e.cause.message } : {};
+    return { code: d.code ?? 'TEMPLATE_RENDER', message: d.message, context: d.context ?? {}, ...cause };
   });
   // renderTree lists every failure's error in `errors` (once), so the index always exists.
   const failed = result.failed.map((f) => ({ template: f.template, output: f.output, error: result.errors.indexOf(f.error) }));
@@ -51,7 +54,7 @@ export function toWire(result: RenderResult): WireResult {
 }
 
 export function fromWire(wire: WireResult): RenderResult {
-  const errors = wire.errors.map((e) => new PipelineError(e.code, e.message, { context: e.context }));
+  const errors = wire.errors.map((e) => new PipelineError(e.code, e.message, { context: e.context, ...(e.cause === undefined ? {} : { cause: new Error(e.cause) }) }));
   return {
     ...wire,
     files: wire.files.map((f) => ({ ...f, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength) })),
