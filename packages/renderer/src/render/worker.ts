@@ -28,5 +28,7 @@ port.on('message', (req: RenderRequest) => {
     skip: new Set(req.skip),
     onTemplate: (template) => port.postMessage({ type: 'start', seq: req.seq, template } satisfies WorkerMessage),
   });
-  port.postMessage({ type: 'result', seq: req.seq, result: toWire(result) } satisfies WorkerMessage);
+  // Rendered outputs move to the main thread without a copy; copied files stay (the worker keeps the tree).
+  const transfer = result.files.filter((f) => f.template !== null && f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength).map((f) => f.data.buffer as ArrayBuffer);
+  port.postMessage({ type: 'result', seq: req.seq, result: toWire(result) } satisfies WorkerMessage, transfer);
 });
