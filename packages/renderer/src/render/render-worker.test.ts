@@ -59,6 +59,28 @@ describe('RenderWorker', () => {
     expect(none.missing.map((q) => q.id)).toEqual(['health.service(web)']);
   }, 20_000);
 
+  it('a recursive partial fails its template (stack overflow in the worker), the worker lives on', async () => {
+    const restarts: string[] = [];
+    worker = new RenderWorker({ render: {}, timeoutMs: 5_000, heapMb: 128, onRestart: (r) => restarts.push(r) });
+    const templates = { id: 't', files: tree({ 'a.cfg.hbs': '{{> self}}', 'partials/self.hbs': 'x{{> self}}', 'b.cfg.hbs': 'ok' }) };
+    const result = await worker.render({ templates, data: { cache: new Map() } });
+    expect(result.failed.map((f) => [f.template, f.error.code])).toEqual([['a.cfg.hbs', 'TEMPLATE_RENDER']]);
+    expect(result.failed[0]?.error.message).toMatch(/Maximum call stack size exceeded/);
+    expect(result.files.map((f) => f.path)).toEqual(['b.cfg']);
+    expect(restarts).toEqual([]);
+  }, 20_000);
+
+  it('a render that exhausts the worker heap fails its template with TEMPLATE_MEMORY_LIMIT; a new worker renders the rest', async () => {
+    const restarts: string[] = [];
+    worker = new RenderWorker({ render: {}, timeoutMs: 60_000, heapMb: 32, onRestart: (r) => restarts.push(r) });
+    const cache = new Map<string, unknown>([[big.id, keys(200)]]);
+    const templates = { id: 't', files: tree({ 'a.cfg.hbs': `{{#each (tree "big")}}{{#each (tree "big")}}{{#each (tree "big")}}{{key}}-{{@index}}{{/each}}{{/each}}{{/each}}`, 'b.cfg.hbs': 'ok' }) };
+    const result = await worker.render({ templates, data: { cache } });
+    expect(result.failed.map((f) => [f.template, f.error.code])).toEqual([['a.cfg.hbs', 'TEMPLATE_MEMORY_LIMIT']]);
+    expect(result.files.map((f) => f.path)).toEqual(['b.cfg']);
+    expect(restarts).toEqual(['out of memory in a.cfg.hbs']);
+  }, 90_000);
+
   it('close() rejects a render in progress and stops the worker at once', async () => {
     worker = new RenderWorker({ render: {}, timeoutMs: 60_000, heapMb: 128 });
     const cache = new Map<string, unknown>([[big.id, keys(400)]]);

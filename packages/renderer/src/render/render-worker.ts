@@ -86,6 +86,12 @@ export class RenderWorker {
       // Templates see only the variables passed in `render.env` (TEMPLATE_ENV_ALLOW).
       env: {},
     });
+    // A worker that dies between renders (no attempt listening) must not take the
+    // process down with an unhandled 'error' event: it is simply replaced next time.
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+    });
     this.sent = new Map();
     this.templatesId = undefined;
     this.fixture = undefined;
