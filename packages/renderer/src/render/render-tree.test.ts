@@ -200,3 +200,13 @@ describe('renderTree per-file isolation', () => {
     expect(started).toEqual(['a.hbs', 'b.hbs']);
   });
 });
+
+describe('renderTree with an output cap', () => {
+  it('{{#each}} under the cap guard keeps its semantics (block params, @last, else)', () => {
+    const src = '{{#each (tree "cfg/hosts") as |e i|}}{{i}}:{{e.key}}={{e.value}}{{#if @last}}!{{/if}};{{/each}}{{#each (tree "none")}}x{{else}}empty{{/each}}';
+    const plain = renderTree(tree({ 't.hbs': src }), fixtureDataView(fixture));
+    const capped = renderTree(tree({ 't.hbs': src }), fixtureDataView(fixture), { maxFileBytes: 1000 });
+    expect(capped.files[0]?.data.toString()).toBe('0:a=a.example;1:b=b.example!;empty');
+    expect(capped.files[0]?.data.toString()).toBe(plain.files[0]?.data.toString());
+  });
+});
