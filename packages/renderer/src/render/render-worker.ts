@@ -139,7 +139,7 @@ export class RenderWorker {
       const arm = (ms: number) => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          void this.lost(`timeout${current ? ` in ${current}` : ''}`);
+          this.lost(worker, `timeout${current ? ` in ${current}` : ''}`);
           if (current) resolve({ kind: 'killed', template: current, error: renderTimeout(current, this.o.timeoutMs) });
           else reject(new PipelineError('RENDER_WORKER', `the render worker did not start rendering within ${ms} ms`));
           done();
@@ -157,7 +157,7 @@ export class RenderWorker {
       };
       const onError = (err: Error) => {
         const oom = (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
-        void this.lost(oom ? `out of memory${current ? ` in ${current}` : ''}` : `crashed: ${err.message}`);
+        this.lost(worker, oom ? `out of memory${current ? ` in ${current}` : ''}` : `crashed: ${err.message}`);
         if (current) {
           resolve({ kind: 'killed', template: current, error: oom ? renderMemoryLimit(current, this.o.heapMb) : new PipelineError('TEMPLATE_RENDER', `${current}: the render worker crashed: ${err.message}`, { cause: err, context: { template: current } }) });
         } else reject(new PipelineError('RENDER_WORKER', `the render worker failed: ${err.message}`, { cause: err }));
@@ -180,11 +180,11 @@ export class RenderWorker {
     });
   }
 
-  /** The worker is stopped or dead: it is replaced on the next attempt. */
-  private async lost(reason: string): Promise<void> {
-    if (!this.worker) return;
+  /** `worker` is stopped (or already dead): it is replaced on the next attempt. */
+  private lost(worker: Worker, reason: string): void {
     this.o.onRestart?.(reason);
-    await this.stopWorker();
+    if (this.worker === worker) this.worker = undefined;
+    void worker.terminate().catch(() => undefined);
   }
 }
 
