@@ -119,8 +119,12 @@ describe('secure example edge', () => {
   });
 
   it('matches allow and deny lists against the client address; the loopback is not allow-listed', async () => {
-    // The lists as a security team would change them: the loopback denied, one blocked-country client allowed.
+    // The lists as a security team would change them. First the loopback denied: the
+    // shipped allow list does not save it.
     await pipeline.putTemplate('acl/denylist.acl', '192.0.2.0/24\n127.0.0.1/32\n');
+    await waitFor(async () => (await http()).status === 403, { timeoutMs: 30_000, what: 'loopback denied' });
+    expect((await http({ from: LB, proxy: proxyV1(US) })).status).toBe(200);
+    // Then one blocked-country client allowed: it passes, its neighbour does not.
     await pipeline.putTemplate('acl/allowlist.acl', `${KP}/32\n`);
     await waitFor(async () => (await http({ from: LB, proxy: proxyV1(KP) })).status === 200, { timeoutMs: 30_000, what: 'new allow list live' });
     expect((await http()).status).toBe(403);
