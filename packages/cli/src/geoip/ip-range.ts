@@ -11,7 +11,10 @@ const BITS = { 4: 32, 6: 128 } as const;
 
 /** An address as an integer, or undefined when `text` is not a plain IPv4/IPv6 address (no zone, no prefix). */
 export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
-  if (isIPv4(text)) return { family: 4, value: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n) };
+  if (isIPv4(text)) {
+    const [a, b, c, d] = text.split('.').map(Number) as [number, number, number, number];
+    return { family: 4, value: BigInt(((a << 24) >>> 0) + (b << 16) + (c << 8) + d) };
+  }
   if (!isIPv6(text) || text.includes('%')) return undefined;
   let head = text;
   let tailV4: bigint | undefined;
@@ -32,8 +35,12 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
 
 /** The canonical text of an address (IPv6 compressed, lower case). */
 export function formatIp(family: 4 | 6, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => ((value >> s) & 0xffffn).toString(16));
+  if (family === 4) {
+    const n = Number(value);
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+  const hex = value.toString(16).padStart(32, '0');
+  const groups = Array.from({ length: 8 }, (_, i) => hex.slice(i * 4, i * 4 + 4).replace(/^0{1,3}/, ''));
   // RFC 5952: compress the longest run (at least two) of zero groups, the first one on a tie.
   let best = { at: -1, len: 0 };
   for (let i = 0; i < 8; ) {
@@ -65,11 +72,16 @@ export function rangeToCidrs(range: IpRange): string[] {
   const out: string[] = [];
   let start = range.start;
   while (start <= range.end) {
-    // The largest block aligned at `start` that does not pass `end`.
-    let size = 0;
-    while (size < bits && (start & ((1n << BigInt(size + 1)) - 1n)) === 0n && start + (1n << BigInt(size + 1)) - 1n <= range.end) size++;
+    // The largest block aligned at `start` (its trailing zero bits) that does not pass `end`.
+    const aligned = start === 0n ? bits : bitLength(start & -start) - 1;
+    const fits = bitLength(range.end - start + 1n) - 1;
+    const size = Math.min(aligned, fits);
     out.push(`${formatIp(range.family, start)}/${bits - size}`);
     start += 1n << BigInt(size);
   }
   return out;
+}
+
+function bitLength(v: bigint): number {
+  return v.toString(2).length;
 }

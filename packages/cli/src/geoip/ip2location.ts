@@ -26,7 +26,7 @@ export function ip2locationRanges(file: CsvFile): { ranges: CountryRange[]; skip
       skipped++;
       continue;
     }
-    ranges.push({ family: start.family, start: start.value, end: end.value, country, source: `${file.name}:${row.line}` });
+    ranges.push({ family: start.family, start: start.value, end: end.value, country, file: file.name, line: row.line });
   }
   return { ranges, skipped };
 }

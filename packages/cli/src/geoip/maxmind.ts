@@ -11,8 +11,8 @@ export interface CsvFile {
 
 /** GeoLite2/GeoIP2-Country-Locations-*.csv: geoname_id -> ISO country code (rows without a code, e.g. continents, are left out). */
 export function maxmindLocations(file: CsvFile): Map<string, string> {
-  const [header, ...rows] = csvRows(file.text, file.name);
-  const at = columns(header, ['geoname_id', 'country_iso_code'], file.name);
+  const rows = csvRows(file.text, file.name);
+  const at = columns(rows.next().value, ['geoname_id', 'country_iso_code'], file.name);
   const out = new Map<string, string>();
   for (const row of rows) {
     const code = row.fields[at.country_iso_code] ?? '';
@@ -27,8 +27,8 @@ export function maxmindLocations(file: CsvFile): Map<string, string> {
  * (registered_country_geoname_id); networks with neither are counted as skipped.
  */
 export function maxmindBlocks(file: CsvFile, locations: ReadonlyMap<string, string>): { ranges: CountryRange[]; skipped: number } {
-  const [header, ...rows] = csvRows(file.text, file.name);
-  const at = columns(header, ['network', 'geoname_id', 'registered_country_geoname_id'], file.name);
+  const rows = csvRows(file.text, file.name);
+  const at = columns(rows.next().value, ['network', 'geoname_id', 'registered_country_geoname_id'], file.name);
   const ranges: CountryRange[] = [];
   let skipped = 0;
   for (const row of rows) {
@@ -50,7 +50,8 @@ export function maxmindBlocks(file: CsvFile, locations: ReadonlyMap<string, stri
       skipped++;
       continue;
     }
-    ranges.push({ ...range, country, source: `${file.name}:${row.line}` });
+    // An explicit literal: object spread here made this loop eight times slower (450k rows).
+    ranges.push({ family: range.family, start: range.start, end: range.end, country, file: file.name, line: row.line });
   }
   return { ranges, skipped };
 }
