@@ -11,7 +11,7 @@ const FLAGS: Record<string, string> = {
   status: '--shared-dir --json --help',
   dev: '--work-dir --http-port --free-ports --quiet --help',
   completion: 'bash',
-  'geoip-map': '--blocks --locations --ranges --out --help',
+  'geoip-map': '--blocks --locations --ranges --only --out --help',
 };
 
 /** A bash completion script: commands, their flags, files and directories where a path goes. */

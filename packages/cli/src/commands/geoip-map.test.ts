@@ -30,7 +30,16 @@ describe('apictl geoip-map', () => {
     expect(io.stderr.join('\n')).toMatch(/2 ranges \(0 without a country skipped\) -> 2 networks/);
   });
 
+  it('--only keeps the listed countries', async () => {
+    await writeFile(join(dir, 'r.csv'), '175.45.176.0,175.45.179.255,KP,x\n203.0.113.0,203.0.113.255,US,y\n');
+    const io = captureIo();
+    expect(await geoipMapCommand.run(['--ranges', join(dir, 'r.csv'), '--only', 'kp, IR'], io)).toBe(0);
+    expect(io.stdout.join('\n').split('\n').slice(1)).toEqual(['175.45.176.0/22 KP']);
+    expect(io.stderr.join('\n')).toMatch(/2 ranges \(0 without a country skipped, 1 of other countries left out\) -> 1 networks/);
+  });
+
   it.each([
+    [['--ranges', 'r.csv', '--only', 'KP,XYZ'], /--only: expected two-letter country codes/],
     [['--blocks', 'x.csv'], /--blocks and --locations go together/],
     [['--ranges', 'a.csv', '--blocks', 'b.csv'], /either --blocks \(with --locations\) or --ranges/],
     [[], /either --blocks/],
