@@ -45,15 +45,31 @@ describe('secure example edge', () => {
   });
 
   it('passes the real client address in one X-Forwarded-For, whatever the client sent', async () => {
-    const spoof = { 'x-forwarded-for': '10.9.8.7', forwarded: 'for=10.9.8.7', 'x-real-ip': '10.9.8.7', 'true-client-ip': '10.9.8.7' };
+    const spoof = {
+      'x-forwarded-for': '10.9.8.7',
+      forwarded: 'for=10.9.8.7',
+      'x-real-ip': '10.9.8.7',
+      'true-client-ip': '10.9.8.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    };
+    const dropped = ['forwarded', 'x-real-ip', 'true-client-ip', 'x-forwarded-proto', 'x-forwarded-host'];
     const direct = await backendSaw({ headers: spoof });
     expect(direct).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-client-country': '--' });
-    for (const h of ['forwarded', 'x-real-ip', 'true-client-ip']) expect(direct[h], h).toBeUndefined();
+    for (const h of dropped) expect(direct[h], h).toBeUndefined();
     // Behind the balancer: the client named in the PROXY header (v1 and v2), not the balancer.
-    expect(await backendSaw({ from: LB, proxy: proxyV1(US), headers: spoof })).toMatchObject({ 'x-forwarded-for': US, 'x-client-country': 'US' });
+    const v1 = await backendSaw({ from: LB, proxy: proxyV1(US), headers: spoof });
+    expect(v1).toMatchObject({ 'x-forwarded-for': US, 'x-client-country': 'US' });
+    for (const h of dropped) expect(v1[h], h).toBeUndefined();
     expect(await backendSaw({ from: LB, proxy: proxyV2(DE), headers: spoof })).toMatchObject({ 'x-forwarded-for': DE, 'x-client-country': 'DE' });
-    // Behind a trusted HTTP proxy: the address it appended, not what the client put first.
-    expect(await backendSaw({ from: PROXY, headers: { 'x-forwarded-for': `10.9.8.7, ${US}` } })).toMatchObject({ 'x-forwarded-for': US, 'x-client-country': 'US' });
+    // Behind a trusted HTTP proxy: the address it appended, not what the client put first;
+    // the scheme and host it reports pass.
+    expect(await backendSaw({ from: PROXY, headers: { ...spoof, 'x-forwarded-for': `10.9.8.7, ${US}` } })).toMatchObject({
+      'x-forwarded-for': US,
+      'x-client-country': 'US',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    });
   });
 
   it('does not let a client pose as the balancer or the proxy', async () => {
