@@ -87,7 +87,7 @@ describe('secure example edge', () => {
     const direct = await http({ headers: { 'cf-ipcountry': 'KP' } });
     expect(direct).toMatchObject({ status: 200, body: 'web-1' });
     expect((await backendSaw({ headers: { 'cf-ipcountry': 'KP' } }))['cf-ipcountry']).toBeUndefined();
-    for (const proxy of [proxyV1(KP), proxyV2(KP), proxyV1('2001:db8:4b50::1', '::1')]) {
+    for (const proxy of [proxyV1(KP), proxyV2(KP), proxyV1('2001:db8:4b50::1', '::1'), proxyV2('2001:db8:4b50::2')]) {
       const res = await http({ from: LB, proxy, headers: { 'cf-ipcountry': 'US' } });
       expect(res).toMatchObject({ status: 451, body: 'not available in your country' });
     }
@@ -101,6 +101,7 @@ describe('secure example edge', () => {
     expect((await http({ from: PROXY, headers: { 'x-forwarded-for': DENIED } })).status).toBe(403);
     expect(await http({ from: LB, proxy: proxyV1(US) })).toMatchObject({ status: 200, body: 'web-1' });
     expect(await http({ from: LB, proxy: proxyV2(DE) })).toMatchObject({ status: 200, body: 'web-1' });
+    expect(await http({ from: LB, proxy: proxyV2('2001:db8:de00::7') })).toMatchObject({ status: 200, body: 'web-1' });
   });
 
   it('keeps a well-formed X-Request-ID and replaces anything else by a fresh UUID', async () => {

@@ -1,5 +1,6 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect, isIPv4 } from 'node:net';
+import { parseIp } from '../../packages/cli/src/geoip/ip-range.js';
 import type { RouteResponse } from './pipeline.js';
 
 /**
@@ -44,14 +45,22 @@ export function proxyV1(src: string, dst = '127.0.0.1', sport = 40000, dport = 8
   return Buffer.from(`PROXY ${isIPv4(src) ? 'TCP4' : 'TCP6'} ${src} ${dst} ${sport} ${dport}\r\n`);
 }
 
-/** A PROXY protocol v2 header (binary), PROXY command over TCP/IPv4. */
-export function proxyV2(src: string, dst = '127.0.0.1', sport = 40000, dport = 80): Buffer {
+/** A PROXY protocol v2 header (binary): PROXY command, TCP over IPv4 or IPv6. */
+export function proxyV2(src: string, dst = isIPv4(src) ? '127.0.0.1' : '::1', sport = 40000, dport = 80): Buffer {
   const signature = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
-  const addresses = Buffer.alloc(12);
-  Buffer.from(src.split('.').map(Number)).copy(addresses, 0);
-  Buffer.from(dst.split('.').map(Number)).copy(addresses, 4);
-  addresses.writeUInt16BE(sport, 8);
-  addresses.writeUInt16BE(dport, 10);
-  // version 2 + PROXY command, AF_INET + STREAM, then the address block's length.
-  return Buffer.concat([signature, Buffer.from([0x21, 0x11, 0x00, addresses.length]), addresses]);
+  const v4 = isIPv4(src);
+  const size = v4 ? 4 : 16;
+  const addresses = Buffer.alloc(2 * size + 4);
+  bytes(src, size).copy(addresses, 0);
+  bytes(dst, size).copy(addresses, size);
+  addresses.writeUInt16BE(sport, 2 * size);
+  addresses.writeUInt16BE(dport, 2 * size + 2);
+  // version 2 + PROXY command, AF_INET/AF_INET6 + STREAM, then the address block's length.
+  return Buffer.concat([signature, Buffer.from([0x21, v4 ? 0x11 : 0x21, 0x00, addresses.length]), addresses]);
+}
+
+function bytes(address: string, size: number): Buffer {
+  const ip = parseIp(address);
+  if (!ip || (ip.family === 4) !== (size === 4)) throw new Error(`proxyV2: ${address} is not an IPv${size === 4 ? 4 : 6} address`);
+  return Buffer.from(ip.value.toString(16).padStart(size * 2, '0'), 'hex');
 }
