@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edgeRequest, proxyV1, proxyV2 } from '../helpers/edge-client.js';
 import { waitFor } from '../helpers/ports.js';
@@ -31,7 +33,7 @@ describe('secure example edge', () => {
   };
 
   beforeAll(async () => {
-    pipeline = await Pipeline.start();
+    pipeline = await Pipeline.start({ withLogs: true });
     await pipeline.uploadTree(EXAMPLE_TEMPLATES);
     await pipeline.putTemplate('acl/proxy-protocol-lbs.acl', `${LB}/32\n`);
     await pipeline.putTemplate('acl/trusted-proxies.acl', `${PROXY}/32\n`);
@@ -119,6 +121,12 @@ describe('secure example edge', () => {
     ];
     for (const value of fresh) expect(value).toMatch(UUID);
     expect(new Set(fresh).size).toBe(fresh.length);
+    // The access log carries the id the backend got, never the forged one.
+    const forged = fresh[3]!;
+    const line = await waitFor(async () => (await readFile(join(pipeline.logs!.dir, 'haproxy.log'), 'utf8').catch(() => '')).split('\n').find((l) => l.includes(forged)), {
+      what: `log line with ${forged}`,
+    });
+    expect(line).not.toContain('forged');
   });
 
   it('serves the stats page to the loopback only, /metrics and /healthz to any peer', async () => {
