@@ -32,6 +32,12 @@ describe('secure example edge', () => {
     return (JSON.parse(res.body) as { headers: Record<string, string | undefined> }).headers;
   };
 
+  /** The first access-log line (the log-shipper's host file) matching `pattern`, once it has arrived. */
+  const logLine = (pattern: RegExp) =>
+    waitFor(async () => (await readFile(join(pipeline.logs!.dir, 'haproxy.log'), 'utf8').catch(() => '')).split('\n').find((l) => pattern.test(l)), {
+      what: `a log line matching ${pattern}`,
+    });
+
   beforeAll(async () => {
     pipeline = await Pipeline.start({ withLogs: true });
     await pipeline.uploadTree(EXAMPLE_TEMPLATES);
@@ -72,6 +78,10 @@ describe('secure example edge', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'evil.example',
     });
+    // The access log names the same client.
+    await logLine(new RegExp(` ${US.replaceAll('.', '\\.')}:\\d+ \\[.*"GET /request-headers`));
+    expect(await logLine(/"GET \/request-headers/)).toMatch(/ 127\.0\.0\.1:\d+ \[/);
+    expect(await readFile(join(pipeline.logs!.dir, 'haproxy.log'), 'utf8')).not.toMatch(/ 10\.9\.8\.7:\d+ \[/);
   });
 
   it('does not let a client pose as the balancer or the proxy', async () => {
@@ -122,11 +132,7 @@ describe('secure example edge', () => {
     for (const value of fresh) expect(value).toMatch(UUID);
     expect(new Set(fresh).size).toBe(fresh.length);
     // The access log carries the id the backend got, never the forged one.
-    const forged = fresh[3]!;
-    const line = await waitFor(async () => (await readFile(join(pipeline.logs!.dir, 'haproxy.log'), 'utf8').catch(() => '')).split('\n').find((l) => l.includes(forged)), {
-      what: `log line with ${forged}`,
-    });
-    expect(line).not.toContain('forged');
+    expect(await logLine(new RegExp(fresh[3]!))).not.toContain('forged');
   });
 
   it('serves the stats page to the loopback only, /metrics and /healthz to any peer', async () => {
