@@ -36,8 +36,6 @@ export interface SupervisorOptions {
   deleteTimeoutMs: number;
   /** False: every change reloads (the runtime path off). */
   runtimeUpdates: boolean;
-  /** `haproxy -c` a runtime-only version before publishing it (false: HAProxy's acceptance of each command is the check). */
-  runtimeCheck: boolean;
   applier: RuntimeApplier;
   log: Logger;
   state: StateReporter;
@@ -201,23 +199,31 @@ export class Supervisor {
 
   /**
    * Server-only changes through the admin socket, no reload. Applied first (routing
-   * converges at once), then the whole candidate is checked with `haproxy -c` and
-   * published as live, so `live/current` still holds only checked versions and equals
-   * what HAProxy runs. A refused command falls back to a checked reload of the candidate.
+   * converges at once), then the whole candidate is checked with `haproxy -c` and only
+   * then published as live, so `live/current` holds only checked versions (a restart
+   * starts from it) and equals what HAProxy runs. A rejected candidate is undone by
+   * reloading the live version. A batch outside the runtime grammar (nothing sent) or a
+   * refused command takes the checked reload path instead; the reason is logged, counted
+   * and kept in the state file (`lastRuntimeFallback`).
    */
   private async runtimeUpdate(candidate: Candidate, live: LiveVersion, changes: ServerChange[], reason: string): Promise<void> {
     const { o } = this;
     const started = process.hrtime.bigint();
-    const result = await o.applier.apply(changes).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message, command: '', answer: '' }));
+    const result = await o.applier.apply(changes).catch((err: unknown) => ({ ok: false as const, failure: 'refused' as const, reason: (err as Error).message }));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     o.metrics.pendingDeletions.set(o.applier.pending.size);
     if (!result.ok) {
-      o.log.warn({ reason: result.reason, candidate: candidate.id }, 'runtime update refused; reloading instead');
-      return this.checkThen(candidate, live, 'reload', `runtime update refused: ${result.reason}`);
+      const { failure } = result;
+      o.metrics.runtimeFallbacks.inc({ reason: failure });
+      o.log.warn({ reason: result.reason, failure, candidate: candidate.id, rendered: candidate.rendered.id }, failure === 'unsafe' ? 'runtime commands not sent (outside the runtime grammar); taking the checked reload path' : 'runtime update refused; reloading instead');
+      await o.state.update({ lastRuntimeFallback: { failure, reason: result.reason, rendered: candidate.rendered.id, at: new Date().toISOString() } });
+      return this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
     }
     o.metrics.runtimeDuration.observe(seconds);
-    if (o.runtimeCheck && !(await this.validate(candidate))) {
-      // HAProxy runs servers the live files do not describe: reload the live version.
+    if (!(await this.validate(candidate))) {
+      // HAProxy runs servers no checked file describes: go back to the live version.
+      o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
+      await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
       return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
     }
     await o.live.publish(candidate.files);

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
+import { Backend } from '../helpers/backends.js';
+import { metricValue, requestVia } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/ports.js';
+import { SupervisorFixture } from './supervisor-fixture.js';
+
+// The runtime path against a real HAProxy 2.6: hostile server lines never reach the
+// admin socket as a second command, every live version passes haproxy -c (so HAProxy
+// killed after runtime-only updates restarts from live/current), and servers added at
+// runtime get the keywords and the connection pool of servers written in the config.
+
+let fx: SupervisorFixture;
+let a: Backend;
+let b: Backend;
+let c: Backend;
+
+const config = (servers: string[]) => `defaults
+  mode http
+  log global
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+  load-server-state-from-file global
+  default-server maxconn 77
+
+frontend web
+  bind 127.0.0.1:${fx.ports.http}
+  default_backend app
+
+backend app
+  balance roundrobin
+  default-server weight 3
+${servers.map((s) => `  ${s}`).join('\n')}
+`;
+
+const srv = (name: string, backend: Backend, more = '') => `server ${name} 127.0.0.1:${backend.port}${more ? ` ${more}` : ''}`;
+const admin = (command: string) => cliCommand(join(fx.sharedDir, 'run', 'haproxy-admin.sock'), command);
+
+async function apply(servers: string[], what: string): Promise<Record<string, any>> {
+  const id = await fx.publishRendered({ '50-web.cfg': config(servers) });
+  return fx.waitState((s) => s.rendered === id && s.status === 'ok', what);
+}
+
+async function servedBy(n = 12): Promise<string[]> {
+  const bodies = new Set<string>();
+  for (let i = 0; i < n; i++) bodies.add((await requestVia(fx.ports.http, 'app.test')).body.trim());
+  return [...bodies].sort();
+}
+
+/** `show servers conn app`, one record per server keyed by the header's column names. */
+async function serverConns(): Promise<Record<string, Record<string, string>>> {
+  const [header, ...rows] = (await admin('show servers conn app')).trim().split('\n');
+  const names = header!.replace(/^# /, '').split(' ');
+  const out: Record<string, Record<string, string>> = {};
+  for (const row of rows) {
+    const cells = row.split(' ');
+    out[cells[0]!.split('/')[1]!] = Object.fromEntries(names.map((n, i) => [n, cells[i] ?? '']));
+  }
+  return out;
+}
+
+/** uweight and maxconn of each server in `app` (show stat columns `weight`, `slim`). */
+async function weightsAndLimits(): Promise<Record<string, string>> {
+  const [header, ...rows] = (await admin('show stat')).trim().split('\n');
+  const cols = header!.replace(/^# /, '').split(',');
+  const at = (row: string[], name: string) => row[cols.indexOf(name)];
+  const out: Record<string, string> = {};
+  for (const row of rows.map((r) => r.split(','))) if (at(row, 'pxname') === 'app' && at(row, 'svname') !== 'BACKEND') out[at(row, 'svname')!] = `${at(row, 'weight')}/${at(row, 'slim')}`;
+  return out;
+}
+
+beforeAll(async () => {
+  fx = await SupervisorFixture.create();
+  [a, b, c] = await Promise.all([Backend.start('a'), Backend.start('b'), Backend.start('c')]);
+  await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b)]) });
+  fx.proc.start();
+  await fx.waitReady();
+});
+
+afterAll(async () => {
+  await fx?.cleanup();
+  await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
+  expect(fx.haproxyPids()).toEqual([]);
+});
+
+describe('haproxy-supervisor runtime path safety', () => {
+  it('a server added at runtime gets the default-server keywords and the idle connection pool of a configured one', async () => {
+    const s = await apply([srv('a', a), srv('b', b), srv('c', c)], 'server c added');
+    expect(s.lastUpdate).toMatchObject({ method: 'runtime' });
+    // default-server of the defaults section (maxconn) and of the backend (weight).
+    expect(await weightsAndLimits()).toEqual({ a: '3/77', b: '3/77', c: '3/77' });
+    const conns = await serverConns();
+    expect(conns.c!.idle_lim).toBe(conns.a!.idle_lim);
+    expect(conns.c!.purge_delay).toBe(conns.a!.purge_delay);
+    expect(conns.c!.idle_lim).toBe('-1');
+    // And it really keeps connections: after requests, idle ones wait in c's pool.
+    for (let i = 0; i < 9; i++) await requestVia(fx.ports.http, 'app.test');
+    const after = await serverConns();
+    expect(Number(after.c!.idle_cur)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['";" in a value the runtime plan accepts (inter)', 'inter 1s;new ssl ca-file /etc/passwd', 'unsafe'],
+    ['";" in the weight', 'weight 1;new ssl ca-file /etc/passwd', null],
+    ['spaces in a value (extra words)', 'agent-send hello world', null],
+  ])('%s: never reaches the socket as two commands; haproxy -c refuses the version and the previous live keeps serving', async (_name, tail, fallback) => {
+    const caFiles = await admin('show ssl ca-file');
+    const live = await fx.liveId();
+    const before = metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'unsafe' });
+    const id = await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a, tail)]) });
+    const s = await fx.waitState((st) => st.lastAttemptAt && st.status === 'degraded' && st.lastError?.context?.rendered === id, 'version refused');
+    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    if (fallback) expect(s.lastRuntimeFallback).toMatchObject({ failure: fallback, rendered: id, reason: expect.stringContaining('"1s;new"') });
+    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'unsafe' })).toBe(before + (fallback ? 1 : 0));
+    expect(await admin('show ssl ca-file')).toBe(caFiles);
+    expect(await admin('show servers state app')).not.toMatch(/ app \d+ x /);
+    expect(await fx.liveId()).toBe(live);
+    expect(await servedBy()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('HAProxy killed (SIGKILL master and workers) after a series of runtime-only updates restarts from live/current and serves the current set of servers', async () => {
+    const steps: Array<[string[], string]> = [
+      [[srv('a', a), srv('c', c)], 'b removed'],
+      [[srv('a', a), srv('c', c), srv('b2', b, 'weight 5')], 'b2 added'],
+      [[srv('a', a, 'disabled'), srv('c', c), srv('b2', b, 'weight 5')], 'a disabled'],
+      [[srv('a', a, 'disabled'), srv('b2', b, 'weight 5')], 'c removed'],
+    ];
+    for (const [servers, what] of steps) expect((await apply(servers, what)).lastUpdate.method).toBe('runtime');
+    expect(await servedBy()).toEqual(['b']);
+    // What a restart starts from passes haproxy -c.
+    const dir = join(fx.sharedDir, 'live', 'current');
+    expect([0, 2]).toContain(spawnSync('haproxy', ['-c', '-q', '-C', dir, '-f', dir]).status);
+
+    const restarts = (await fx.state()).counters.restarts ?? 0;
+    const old = fx.haproxyPids();
+    for (const pid of old) process.kill(pid, 'SIGKILL');
+    const s = await fx.waitState((st) => st.counters.restarts === restarts + 1 && st.status === 'ok', 'restart recorded');
+    expect(old).not.toContain(s.haproxy.masterPid);
+    await waitFor(async () => (await servedBy()).join() === 'b', { timeoutMs: 10_000, what: 'serving b2 only after the restart' });
+    expect(await weightsAndLimits()).toEqual({ a: '3/77', b2: '5/77' });
+  });
+});
