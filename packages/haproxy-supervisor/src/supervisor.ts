@@ -5,6 +5,7 @@ import { buildCandidate, validateCandidate, type Candidate } from './candidate.j
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
+import { CheckedVersions } from './runtime/checked-versions.js';
 import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
 import { newBinds } from './haproxy/binds.js';
@@ -61,6 +62,8 @@ export class Supervisor {
   private lastReloadAt = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly serial = new Serial();
+  /** Versions this process saw pass `haproxy -c` (a runtime update back to one skips the check). */
+  private readonly checked = new CheckedVersions();
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -220,12 +223,13 @@ export class Supervisor {
       return this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
     }
     o.metrics.runtimeDuration.observe(seconds);
-    if (!(await this.validate(candidate))) {
+    if (!this.checked.has(candidate.id) && !(await this.validate(candidate))) {
       // HAProxy runs servers no checked file describes: go back to the live version.
       o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
       await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
       return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
     }
+    this.checked.add(candidate.id);
     await o.live.publish(candidate.files);
     o.metrics.updates.inc({ method: 'runtime' });
     o.state.count('runtimeUpdates');
@@ -301,6 +305,7 @@ export class Supervisor {
       );
       return this.reloadFailed(err, candidate, previous, await showProc(o.paths.masterSocket));
     }
+    this.checked.add(candidate.id);
     await o.live.publish(candidate.files);
     const started = process.hrtime.bigint();
     this.lastReloadAt = Date.now();
