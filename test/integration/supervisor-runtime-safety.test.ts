@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
@@ -141,5 +142,39 @@ describe('haproxy-supervisor runtime path safety', () => {
     expect(old).not.toContain(s.haproxy.masterPid);
     await waitFor(async () => (await servedBy()).join() === 'b', { timeoutMs: 10_000, what: 'serving b2 only after the restart' });
     expect(await weightsAndLimits()).toEqual({ a: '3/77', b2: '5/77' });
+  });
+
+  it('a runtime-only version haproxy -c rejects after its commands is undone: live/current is reloaded, CONFIG_INVALID reported, the next good version applies', async () => {
+    // Every real runtime-API change HAProxy accepts also passes -c, so the verdict alone
+    // is forced: HAPROXY_BIN is the real haproxy behind a wrapper whose `-c` fails on a
+    // marker server name. The runtime commands, the master and the undo reload are real.
+    const fx2 = await SupervisorFixture.create();
+    const bin = join(fx2.sharedDir, 'haproxy-check-veto');
+    await writeFile(bin, `#!/bin/sh\nif [ "$1" = "-c" ]; then\n  for a in "$@"; do dir="$a"; done\n  if grep -qs "server rejected-by-check " "$dir"/*.cfg; then echo "[ALERT]    (1) : config : vetoed by the test"; exit 1; fi\nfi\nexec haproxy "$@"\n`);
+    await chmod(bin, 0o755);
+    const config2 = (servers: string[]) => fx2.webConfig([a]).replace(/\n  server a .*\n/, `\n${servers.map((x) => `  ${x}`).join('\n')}\n`);
+    const admin2 = (command: string) => cliCommand(join(fx2.sharedDir, 'run', 'haproxy-admin.sock'), command);
+    try {
+      await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a)]) });
+      fx2.newProcess({ HAPROXY_BIN: bin }).start();
+      await fx2.waitReady();
+      const live = await fx2.liveId();
+      const id = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('rejected-by-check', c)]) });
+      const s = await fx2.waitState((st) => st.lastUpdate?.method === 'reload' && st.lastRuntimeFallback?.rendered === id, 'undo reload');
+      expect(s.status).toBe('degraded');
+      expect(s.lastError.code).toBe('CONFIG_INVALID');
+      expect(s.lastRuntimeFallback.failure).toBe('check-failed');
+      expect(s.lastUpdate.reason).toContain('undo');
+      expect(await fx2.liveId()).toBe(live);
+      expect(await admin2('show servers state app')).not.toContain('rejected-by-check');
+      expect(metricValue(await fx2.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'check-failed' })).toBe(1);
+
+      const good = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c)]) });
+      const ok = await fx2.waitState((st) => st.rendered === good && st.status === 'ok', 'next good version');
+      expect(ok.lastUpdate.method).toBe('runtime');
+      expect(await admin2('show servers state app')).toMatch(/ app \d+ c /);
+    } finally {
+      await fx2.cleanup();
+    }
   });
 });

@@ -44,6 +44,12 @@ export interface SupervisorOptions {
   registry: Registry;
 }
 
+/** A version applied through the runtime API, waiting for its `haproxy -c` to be published. */
+interface AppliedVersion {
+  candidate: Candidate;
+  lastUpdate: { method: 'runtime'; reason: string; at: string; commands: number };
+}
+
 /**
  * Keeps one HAProxy master running the newest rendered version that passes
  * `haproxy -c` and starts. Every step that touches HAProxy runs in one Serial, and
@@ -64,6 +70,11 @@ export class Supervisor {
   private readonly serial = new Serial();
   /** Versions this process saw pass `haproxy -c` (a runtime update back to one skips the check). */
   private readonly checked = new CheckedVersions();
+  /** The newest version applied through the runtime API and not yet published (its check runs apart). */
+  private applied: AppliedVersion | null = null;
+  /** Bumped whenever HAProxy is reloaded or started from files: a check begun before is stale. */
+  private epoch = 0;
+  private checking: Promise<void> | undefined;
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -116,6 +127,7 @@ export class Supervisor {
     this.stopping = true;
     clearInterval(this.sweeper);
     await this.draining;
+    await this.checking;
     await this.serial.idle();
     if (this.o.drainSeconds > 0) {
       // The load balancer in front checks HAProxy's monitor-uri, which reads this flag.
@@ -148,10 +160,14 @@ export class Supervisor {
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
     const live = await o.live.current();
-    let plan: ApplyPlan = planApply({ running: this.master !== null, live, candidate });
+    // Diff against what HAProxy runs: a runtime-applied version still being checked, else live.
+    const base = this.applied?.candidate ?? live;
+    let plan: ApplyPlan = planApply({ running: this.master !== null, live: base, candidate });
     if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
-    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
-    if (plan.method === 'none') {
+    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, running: base?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
+    if (plan.method === 'none' && this.applied) {
+      // HAProxy already runs it; its check (under way) publishes it and records the outcome.
+    } else if (plan.method === 'none') {
       this.applyError = null;
       await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
     } else if (plan.method === 'runtime') {
@@ -201,13 +217,13 @@ export class Supervisor {
   }
 
   /**
-   * Server-only changes through the admin socket, no reload. Applied first (routing
-   * converges at once), then the whole candidate is checked with `haproxy -c` and only
-   * then published as live, so `live/current` holds only checked versions (a restart
-   * starts from it) and equals what HAProxy runs. A rejected candidate is undone by
-   * reloading the live version. A batch outside the runtime grammar (nothing sent) or a
-   * refused command takes the checked reload path instead; the reason is logged, counted
-   * and kept in the state file (`lastRuntimeFallback`).
+   * Server-only changes through the admin socket, no reload: routing converges as soon
+   * as the commands are answered. The version is then checked with `haproxy -c` apart
+   * from this path (checkApplied), so the check never holds up the next change, and
+   * only a version that passed is published to `live/current` (a restart starts from
+   * it). A batch outside the runtime grammar (nothing sent) or a refused command takes
+   * the checked reload path instead; the reason is logged, counted and kept in the
+   * state file (`lastRuntimeFallback`).
    */
   private async runtimeUpdate(candidate: Candidate, live: LiveVersion, changes: ServerChange[], reason: string): Promise<void> {
     const { o } = this;
@@ -223,22 +239,63 @@ export class Supervisor {
       return this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
     }
     o.metrics.runtimeDuration.observe(seconds);
-    if (!this.checked.has(candidate.id) && !(await this.validate(candidate))) {
-      // HAProxy runs servers no checked file describes: go back to the live version.
-      o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
-      await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
-      return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
-    }
-    this.checked.add(candidate.id);
-    await o.live.publish(candidate.files);
     o.metrics.updates.inc({ method: 'runtime' });
     o.state.count('runtimeUpdates');
-    o.log.info({ method: 'runtime', reason, live: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
-    this.applyError = null;
-    await this.recordOk(candidate.id, await showProc(o.paths.masterSocket), {
-      rendered: candidate.rendered.id,
-      lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands },
-    });
+    o.log.info({ method: 'runtime', reason, candidate: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
+    this.applied = { candidate, lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands } };
+    this.checking ??= this.checkApplied().finally(() => (this.checking = undefined));
+  }
+
+  /**
+   * Checks the newest runtime-applied version with `haproxy -c` outside the Serial, then
+   * (in it) publishes it as live, or undoes it by reloading the live version when the
+   * check fails. A reload or restart meanwhile (epoch) makes the verdict moot. A version
+   * superseded during its check is still published when valid: live moves forward to a
+   * checked version, and the newer one is checked next.
+   */
+  private async checkApplied(): Promise<void> {
+    const { o } = this;
+    while (this.applied && !this.stopping) {
+      const version = this.applied;
+      const { candidate } = version;
+      const epoch = this.epoch;
+      const verdict = this.checked.has(candidate.id) ? null : await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
+      await this.serial.run(async () => {
+        if (epoch !== this.epoch) return;
+        if (verdict) {
+          o.metrics.configChecks.inc({ result: verdict.valid ? 'valid' : 'invalid' });
+          o.metrics.configValid.set(verdict.valid ? 1 : 0);
+          o.state.count(verdict.valid ? 'checksValid' : 'checksInvalid');
+        }
+        if (verdict && !verdict.valid) {
+          o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
+          await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
+          await this.rejected(verdict.error, candidate.rendered);
+          // HAProxy runs servers no checked file describes: back to the live version.
+          return this.reloadLive('undo the runtime changes of a version haproxy -c rejected', candidate.rendered.id);
+        }
+        this.checked.add(candidate.id);
+        await o.live.publish(candidate.files);
+        if (this.applied === version) this.applied = null;
+        o.log.info({ live: candidate.id, rendered: candidate.rendered.id, checked: verdict !== null }, 'runtime version published as live');
+        this.applyError = null;
+        await this.recordOk(candidate.id, await showProc(o.paths.masterSocket), { rendered: candidate.rendered.id, lastUpdate: version.lastUpdate });
+      });
+    }
+  }
+
+  /**
+   * HAProxy was reloaded or started from files: runtime changes not yet published are
+   * gone. If the newest rendered version was one of them (and is not `except`, the one
+   * just rejected or just reloaded), plan it again against what HAProxy now runs.
+   */
+  private forgetApplied(except: string | null = null): void {
+    this.epoch++;
+    const lost = this.applied;
+    this.applied = null;
+    if (!lost || !this.wanted || this.wanted.id !== this.tried || this.wanted.id === except) return;
+    this.tried = null;
+    this.offer(this.wanted);
   }
 
   /** Deletes removed servers once idle; one still busy after the timeout, or a refusal, takes a reload of live/current. */
@@ -255,13 +312,18 @@ export class Supervisor {
     });
   }
 
-  /** Reloads the live version as it is (HAProxy drifted from it); the old worker keeps its connections. */
-  private async reloadLive(reason: string): Promise<void> {
+  /**
+   * Reloads the live version as it is (HAProxy drifted from it); the old worker keeps
+   * its connections. Runtime-applied versions not yet published are dropped either way
+   * (if the reload failed, the next plan's commands are refused and reload instead).
+   */
+  private async reloadLive(reason: string, except: string | null = null): Promise<void> {
     const { o } = this;
     const live = await o.live.current();
     if (!live) return;
     o.log.warn({ reason, live: live.id }, 'reloading the live version');
     const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog, servers: configuredServers(live.files) });
+    this.forgetApplied(except);
     if (outcome.ok) {
       this.lastReloadAt = Date.now();
       o.applier.clear();
@@ -314,6 +376,7 @@ export class Supervisor {
     o.metrics.reloadDuration.observe(seconds);
     if (outcome.ok) {
       o.applier.clear();
+      this.forgetApplied(candidate.rendered.id);
       o.metrics.pendingDeletions.set(0);
       o.metrics.reloads.inc({ result: 'success' });
       o.metrics.updates.inc({ method: 'reload' });
@@ -345,6 +408,7 @@ export class Supervisor {
   private attach(master: Master): void {
     this.master = master;
     this.o.applier.clear();
+    this.forgetApplied();
     this.o.metrics.running.set(1);
     void master.exited.then(async () => {
       if (this.master !== master || this.stopping) return;
