@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
+import { parseShowProc } from '../../packages/haproxy-supervisor/src/haproxy/show-proc.js';
 import { Backend } from '../helpers/backends.js';
 import { metricValue, requestVia } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
@@ -143,38 +144,78 @@ describe('haproxy-supervisor runtime path safety', () => {
     await waitFor(async () => (await servedBy()).join() === 'b', { timeoutMs: 10_000, what: 'serving b2 only after the restart' });
     expect(await weightsAndLimits()).toEqual({ a: '3/77', b2: '5/77' });
   });
+});
+
+// Every real runtime-API change HAProxy accepts also passes -c, and a check on this
+// box is quick, so here the verdict and its duration are forced: HAPROXY_BIN is the
+// real haproxy behind a wrapper whose `-c` takes 1.5 s and fails on a marker server
+// name. The runtime commands, the master, its reloads and the undo are all real.
+describe('haproxy-supervisor runtime path with a slow, vetoing haproxy -c', () => {
+  let fx2: SupervisorFixture;
+  const config2 = (servers: string[]) => fx2.webConfig([a]).replace(/\n  server a .*\n/, `\n${servers.map((x) => `  ${x}`).join('\n')}\n`);
+  const admin2 = (command: string) => cliCommand(join(fx2.sharedDir, 'run', 'haproxy-admin.sock'), command);
+  /** Servers of `app` in rotation: listed and in no maintenance (admin state bits 0x7; a removed one waits in maint for its delete). */
+  const running = async () =>
+    (await admin2('show servers state app'))
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f.length > 6 && /^\d+$/.test(f[0]!) && (Number(f[6]) & 0x7) === 0)
+      .map((f) => f[3])
+      .sort();
+  const reloads = async () => parseShowProc(await cliCommand(join(fx2.sharedDir, 'run', 'haproxy-master.sock'), 'show proc'))!.master.reloads;
+
+  beforeAll(async () => {
+    fx2 = await SupervisorFixture.create();
+    const bin = join(fx2.sharedDir, 'haproxy-slow-check');
+    await writeFile(
+      bin,
+      '#!/bin/sh\nif [ "$1" = "-c" ]; then\n  for a in "$@"; do dir="$a"; done\n  sleep 1.5\n' +
+        '  if grep -qs "server rejected-by-check " "$dir"/*.cfg; then echo "[ALERT]    (1) : config : vetoed by the test"; exit 1; fi\nfi\nexec haproxy "$@"\n',
+    );
+    await chmod(bin, 0o755);
+    await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b)]) });
+    fx2.newProcess({ HAPROXY_BIN: bin }).start();
+    await fx2.waitReady(30_000);
+  });
+
+  afterAll(async () => {
+    await fx2?.cleanup();
+  });
+
+  it('the check does not hold up the next change: it is planned against what HAProxy runs, applied at once, and live ends on it', async () => {
+    const before = await reloads();
+    const live = await fx2.liveId();
+    await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b), srv('c', c)]) });
+    await waitFor(async () => (await running()).includes('c'), { timeoutMs: 1000, intervalMs: 20, what: 'c added at runtime' });
+    const started = Date.now();
+    // While c's version is being checked: against live/current this would add c again (refused, reload).
+    const next = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c)]) });
+    await waitFor(async () => (await running()).join() === 'a,c', { timeoutMs: 1000, intervalMs: 20, what: 'b gone at runtime' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await fx2.liveId()).toBe(live);
+    const s = await fx2.waitState((st) => st.rendered === next && st.status === 'ok', 'newest version published');
+    expect(s.lastUpdate.method).toBe('runtime');
+    expect(await reloads()).toBe(before);
+    expect(await readFile(join(fx2.sharedDir, 'live', 'current', '50-web.cfg'), 'utf8')).toBe(config2([srv('a', a), srv('c', c)]));
+  });
 
   it('a runtime-only version haproxy -c rejects after its commands is undone: live/current is reloaded, CONFIG_INVALID reported, the next good version applies', async () => {
-    // Every real runtime-API change HAProxy accepts also passes -c, so the verdict alone
-    // is forced: HAPROXY_BIN is the real haproxy behind a wrapper whose `-c` fails on a
-    // marker server name. The runtime commands, the master and the undo reload are real.
-    const fx2 = await SupervisorFixture.create();
-    const bin = join(fx2.sharedDir, 'haproxy-check-veto');
-    await writeFile(bin, `#!/bin/sh\nif [ "$1" = "-c" ]; then\n  for a in "$@"; do dir="$a"; done\n  if grep -qs "server rejected-by-check " "$dir"/*.cfg; then echo "[ALERT]    (1) : config : vetoed by the test"; exit 1; fi\nfi\nexec haproxy "$@"\n`);
-    await chmod(bin, 0o755);
-    const config2 = (servers: string[]) => fx2.webConfig([a]).replace(/\n  server a .*\n/, `\n${servers.map((x) => `  ${x}`).join('\n')}\n`);
-    const admin2 = (command: string) => cliCommand(join(fx2.sharedDir, 'run', 'haproxy-admin.sock'), command);
-    try {
-      await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a)]) });
-      fx2.newProcess({ HAPROXY_BIN: bin }).start();
-      await fx2.waitReady();
-      const live = await fx2.liveId();
-      const id = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('rejected-by-check', c)]) });
-      const s = await fx2.waitState((st) => st.lastUpdate?.method === 'reload' && st.lastRuntimeFallback?.rendered === id, 'undo reload');
-      expect(s.status).toBe('degraded');
-      expect(s.lastError.code).toBe('CONFIG_INVALID');
-      expect(s.lastRuntimeFallback.failure).toBe('check-failed');
-      expect(s.lastUpdate.reason).toContain('undo');
-      expect(await fx2.liveId()).toBe(live);
-      expect(await admin2('show servers state app')).not.toContain('rejected-by-check');
-      expect(metricValue(await fx2.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'check-failed' })).toBe(1);
+    const live = await fx2.liveId();
+    const id = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c), srv('rejected-by-check', b)]) });
+    await waitFor(async () => (await running()).includes('rejected-by-check'), { timeoutMs: 1000, intervalMs: 20, what: 'added at runtime before the check' });
+    const s = await fx2.waitState((st) => st.lastUpdate?.method === 'reload' && st.lastRuntimeFallback?.rendered === id, 'undo reload');
+    expect(s.status).toBe('degraded');
+    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    expect(s.lastRuntimeFallback.failure).toBe('check-failed');
+    expect(s.lastUpdate.reason).toContain('undo');
+    expect(await fx2.liveId()).toBe(live);
+    expect(await running()).toEqual(['a', 'c']);
+    expect(metricValue(await fx2.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'check-failed' })).toBe(1);
 
-      const good = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c)]) });
-      const ok = await fx2.waitState((st) => st.rendered === good && st.status === 'ok', 'next good version');
-      expect(ok.lastUpdate.method).toBe('runtime');
-      expect(await admin2('show servers state app')).toMatch(/ app \d+ c /);
-    } finally {
-      await fx2.cleanup();
-    }
+    const good = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b)]) });
+    const ok = await fx2.waitState((st) => st.rendered === good && st.status === 'ok', 'next good version');
+    expect(ok.lastUpdate.method).toBe('runtime');
+    expect(await running()).toEqual(['a', 'b']);
+    expect(await fx2.liveId()).toBe(ok.current);
   });
 });
