@@ -123,6 +123,20 @@ describe('haproxy-supervisor runtime path safety', () => {
     expect(await servedBy()).toEqual(['a', 'b', 'c']);
   });
 
+  it('a runtime update HAProxy refuses half way whose version haproxy -c also rejects: the commands already accepted are undone', async () => {
+    const live = await fx.liveId();
+    const before = metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'refused' });
+    // x is added; y tracks a server without health checks: HAProxy refuses it, and so does -c.
+    const id = await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a), srv('y', b, 'track a')]) });
+    const s = await fx.waitState((st) => st.lastRuntimeFallback?.rendered === id && st.lastUpdate?.reason?.includes('refused runtime update'), 'undo of the accepted commands');
+    expect(s.lastRuntimeFallback.failure).toBe('refused');
+    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'refused' })).toBe(before + 1);
+    expect(await admin('show servers state app')).not.toMatch(/ app \d+ x /);
+    expect(await fx.liveId()).toBe(live);
+    expect(await servedBy()).toEqual(['a', 'b', 'c']);
+  });
+
   it('HAProxy killed (SIGKILL master and workers) after a series of runtime-only updates restarts from live/current and serves the current set of servers', async () => {
     const steps: Array<[string[], string]> = [
       [[srv('a', a), srv('c', c)], 'b removed'],

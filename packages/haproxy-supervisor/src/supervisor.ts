@@ -236,7 +236,13 @@ export class Supervisor {
       o.metrics.runtimeFallbacks.inc({ reason: failure });
       o.log.warn({ reason: result.reason, failure, candidate: candidate.id, rendered: candidate.rendered.id }, failure === 'unsafe' ? 'runtime commands not sent (outside the runtime grammar); taking the checked reload path' : 'runtime update refused; reloading instead');
       await o.state.update({ lastRuntimeFallback: { failure, reason: result.reason, rendered: candidate.rendered.id, at: new Date().toISOString() } });
-      return this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
+      await this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
+      // Refused half way and the candidate did not go live: HAProxy still runs the commands
+      // that were accepted, which no checked version describes. Drop them.
+      if (failure === 'refused' && this.master && (await o.live.current())?.id !== candidate.id) {
+        await this.reloadLive('undo the accepted commands of a refused runtime update whose version did not go live', candidate.rendered.id);
+      }
+      return;
     }
     o.metrics.runtimeDuration.observe(seconds);
     o.metrics.updates.inc({ method: 'runtime' });
