@@ -249,7 +249,10 @@ export class Supervisor {
     o.state.count('runtimeUpdates');
     o.log.info({ method: 'runtime', reason, candidate: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
     this.applied = { candidate, lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands } };
-    this.checking ??= this.checkApplied().finally(() => (this.checking = undefined));
+    this.checking ??= this.checkApplied()
+      // Not published (e.g. a disk error): the next runtime update starts the check again.
+      .catch((err: unknown) => o.log.error({ err, candidate: candidate.id }, 'checking or publishing a runtime version failed'))
+      .finally(() => (this.checking = undefined));
   }
 
   /**
