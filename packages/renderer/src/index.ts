@@ -3,12 +3,15 @@
  * function and the data it reads, and the Consul sources themselves, so that
  * `apictl validate --consul` reads Consul exactly as a node does.
  */
-export { renderTree, type RenderOptions, type RenderResult, type RenderedFile } from './render/render-tree.js';
+export { renderTree, type RenderOptions, type RenderResult, type RenderedFile, type FileFailure } from './render/render-tree.js';
+export { RenderWorker, type RenderWorkerOptions, type RenderJob, type RenderData } from './render/render-worker.js';
+export { DEFAULT_LIMITS, type RenderLimits } from './render/limits.js';
+export { applyTotalCap } from './held.js';
 export { buildRelease, type Manifest } from './render/manifest.js';
 export { haproxyId } from './render/helpers-format.js';
 export { HELPER_NAMES } from './render/helper-names.js';
 export type { Refusal } from './sources/refusals.js';
-export { MapDataView, fixtureDataView, type DataView, type CatalogFixture } from './data-view.js';
+export { MapDataView, fixtureDataView, fixtureRefusals, type DataView, type CatalogFixture } from './data-view.js';
 export * from './queries.js';
 export { sourceFor } from './sources/index.js';
 export { ConsulClient, type ConsulClientOptions } from './sources/consul-client.js';
