@@ -1,7 +1,9 @@
-import { appendFile, mkdtemp, open, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from './log-source.js';
 import { FileTailer, type TailEvent } from './tailer.js';
 import type { TailPosition } from './position.js';
 
@@ -34,6 +36,20 @@ function harness(start: TailPosition | null = null) {
     while (await tailer.step());
   };
   return { tailer, lines, events, drain, position: () => position };
+}
+
+/** The log-shipper's rotation: `.k.gz` -> `.(k+1).gz`, live -> `.1` gzipped to `.1.gz` (unless `keepPlain`), new live file. */
+async function rotate(next: string, keepPlain = false): Promise<void> {
+  if ((await readdir(dir)).includes('haproxy.log.1')) await gzipFirst(); // the shipper waits for it
+  const rotated = (await readdir(dir)).filter((n) => /^haproxy\.log\.\d+\.gz$/.test(n));
+  for (const k of rotated.map((n) => Number(n.split('.')[2])).sort((a, b) => b - a)) await rename(`${path}.${k}.gz`, `${path}.${k + 1}.gz`);
+  await rename(path, `${path}.1`);
+  await writeFile(path, next);
+  if (!keepPlain) await gzipFirst();
+}
+async function gzipFirst(): Promise<void> {
+  await writeFile(`${path}.1.gz`, gzipSync(await readFile(`${path}.1`)));
+  await rm(`${path}.1`);
 }
 
 const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `line ${from + i} ${'x'.repeat((from + i) % 7)}\n`).join('');
@@ -129,5 +145,55 @@ describe('FileTailer', () => {
     await second.drain();
     expect(second.lines).toEqual(expected(50, 55));
     expect(second.events[0]).toMatchObject({ type: 'position-lost' });
+  });
+
+  it.each([
+    ['SIGTERM-like: position at a line end', 0],
+    ['position in a file gzipped since', 3],
+  ])('resumes after 3 rotations while stopped (%s), reading the gzipped files in order', async (_name, extraRotations) => {
+    await writeFile(path, numbered(0, 10));
+    const first = harness();
+    await first.tailer.resume(null);
+    await first.drain();
+    await appendFile(path, numbered(10, 40)); // written after the saved position
+    await rotate(numbered(40, 50));
+    await rotate(numbered(50, 300)); // bigger than one 64-byte chunk of the gzip stream
+    await rotate(numbered(300, 310), true); // newest rotation still plain (being compressed)
+    await appendFile(path, numbered(310, 315));
+    for (let i = 0; i < extraRotations; i++) await rotate(numbered(315 + i, 316 + i));
+    const total = 315 + extraRotations;
+    const second = harness(first.position());
+    await second.tailer.resume(first.position());
+    await second.drain();
+    expect(second.lines).toEqual(expected(10, total));
+    expect(second.events[0]).toMatchObject({ type: 'opened', resumed: true, file: `${path}.${3 + extraRotations}.gz` });
+    expect(second.events.filter((e) => e.type === 'rotated')).toHaveLength(3 + extraRotations);
+  });
+
+  it('resumes in the middle of a gzipped file (the position was saved while reading it)', async () => {
+    const text = numbered(0, 100);
+    await writeFile(path, text);
+    await rotate(numbered(100, 110));
+    // A position inside `.1.gz` as a tailer reading it saves it: text offset after line 37, fingerprint of the first 256 bytes.
+    const saved = { inode: 1, offset: text.indexOf('line 38 '), head: fingerprint(Buffer.from(text), 256), headLength: 256 };
+    const h = harness(saved);
+    await h.tailer.resume(saved);
+    await h.drain();
+    expect(h.lines).toEqual(expected(38, 110));
+    expect(h.position()).toMatchObject({ offset: numbered(100, 110).length });
+  });
+
+  it('reads every file when several rotations happen between two polls', async () => {
+    await writeFile(path, numbered(0, 5));
+    const h = harness();
+    await h.tailer.resume(null);
+    await h.drain();
+    await appendFile(path, numbered(5, 8));
+    await rotate(numbered(8, 12));
+    await rotate(numbered(12, 20));
+    await rotate(numbered(20, 25), true);
+    await h.drain();
+    expect(h.lines).toEqual(expected(0, 25));
+    expect(h.events.filter((e) => e.type === 'rotated')).toHaveLength(3);
   });
 });
