@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComponentProcess, getText } from '../helpers/component.js';
+import { metricValue } from '../helpers/pipeline.js';
+import { freePorts, waitFor } from '../helpers/ports.js';
+import { countRequests, HaproxyLogSource, readAllLogLines } from '../helpers/syslog.js';
+
+// Issue 10.1, shipper side: when HAProxy's ring overflows while the shipper is away,
+// HAProxy keeps the oldest lines, drops the newer ones and announces how many
+// ("N events dropped") just before the next line it logs. The shipper turns that into
+// log_shipper_haproxy_dropped_messages_total, so every line is either delivered or counted.
+
+const RING = 128 * 1024;
+const SENT = 1500;
+
+describe('log-shipper and an overflowing HAProxy ring', () => {
+  let dir: string;
+  let logDir: string;
+  let shipper: ComponentProcess;
+  let haproxy: HaproxyLogSource;
+  let metricsUrl: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'log-shipper-ring-'));
+    logDir = join(dir, 'logs');
+    const [tcp, udp, metrics] = (await freePorts(3)) as [number, number, number];
+    metricsUrl = `http://127.0.0.1:${metrics}/metrics`;
+    shipper = new ComponentProcess('log-shipper', {
+      SHARED_DIR: join(dir, 'shared'),
+      LOG_DIR: logDir,
+      LOG_LEVEL: 'info',
+      METRICS_ADDR: `127.0.0.1:${metrics}`,
+      SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
+      SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
+    }).start();
+    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
+    haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp, ringBytes: RING });
+  });
+
+  afterAll(async () => {
+    await haproxy?.stop();
+    await shipper?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers the oldest lines the ring kept and counts exactly the ones HAProxy dropped', async () => {
+    expect(await shipper.stop()).toBe(0);
+    await haproxy.load('ring', SENT, 8); // far more than 128 KiB of log lines
+    shipper.start();
+    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
+    // The backlog arrives; then one more line makes HAProxy announce what it dropped.
+    let kept = 0;
+    await waitFor(
+      async () => {
+        const n = countRequests((await readAllLogLines(logDir)).lines, 'ring').size;
+        const stable = n > 0 && n === kept;
+        kept = n;
+        return stable;
+      },
+      { what: 'the ring backlog delivered', intervalMs: 500 },
+    );
+    await haproxy.load('next', 1, 1);
+    const dropped = await waitFor(
+      async () => {
+        const value = metricValue((await getText(metricsUrl)).body, 'log_shipper_haproxy_dropped_messages_total');
+        return value > 0 ? value : undefined;
+      },
+      { what: 'the dropped announcement counted' },
+    );
+
+    const counts = countRequests((await readAllLogLines(logDir)).lines, 'ring');
+    expect(kept).toBeLessThan(SENT);
+    // The oldest were kept, in one piece: requests 0 .. kept-1, each once.
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: kept }, (_, i) => i));
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Nothing unaccounted for.
+    expect(kept + dropped).toBe(SENT);
+  });
+});
