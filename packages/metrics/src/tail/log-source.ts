@@ -90,20 +90,24 @@ class GzSource implements LogSource {
 
   async readAt(buf: Buffer, at: number): Promise<number> {
     if (at < this.pos) this.restart();
-    while (this.pos + this.rest.length <= at || this.rest.length === 0) {
-      if (this.pos + this.rest.length <= at) {
+    // `rest` holds the decompressed bytes from `pos` on; fill `buf` from `at` as far as the file goes.
+    let n = 0;
+    while (n < buf.length) {
+      const want = at + n;
+      if (this.pos + this.rest.length <= want) {
         this.pos += this.rest.length;
         this.rest = Buffer.alloc(0);
+        const next = await this.next();
+        if (!next) break;
+        this.rest = next;
+        continue;
       }
-      const next = await this.next();
-      if (!next) return 0;
-      this.rest = next;
+      const from = this.rest.subarray(want - this.pos);
+      const copied = from.copy(buf, n);
+      n += copied;
+      this.rest = from.subarray(copied);
+      this.pos = want + copied;
     }
-    const from = this.rest.subarray(at - this.pos);
-    const n = from.copy(buf, 0, 0, Math.min(buf.length, from.length));
-    // Drop what was handed out: the next call reads at `at + n`.
-    this.rest = from.subarray(n);
-    this.pos = at + n;
     return n;
   }
 

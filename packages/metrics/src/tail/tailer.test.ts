@@ -13,7 +13,9 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tailer-'));
   path = join(dir, 'haproxy.log');
 });
+const tailers: FileTailer[] = [];
 afterEach(async () => {
+  await Promise.all(tailers.splice(0).map((t) => t.close()));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -32,6 +34,7 @@ function harness(start: TailPosition | null = null) {
     },
     onEvent: (e) => events.push(e),
   });
+  tailers.push(tailer);
   const drain = async () => {
     while (await tailer.step());
   };
@@ -195,5 +198,25 @@ describe('FileTailer', () => {
     await h.drain();
     expect(h.lines).toEqual(expected(0, 25));
     expect(h.events.filter((e) => e.type === 'rotated')).toHaveLength(3);
+  });
+
+  it('a damaged .gz is reported once and skipped; the newer files are still read', async () => {
+    await writeFile(path, numbered(0, 400));
+    const first = harness();
+    await first.tailer.resume(null);
+    await first.drain();
+    const saved = first.position() as unknown as TailPosition;
+    await appendFile(path, numbered(400, 410));
+    await rotate(numbered(410, 420));
+    const gz = await readFile(`${path}.1.gz`);
+    await writeFile(`${path}.1.gz`, gz.subarray(0, gz.length - 40)); // cut: the gzip trailer and some data are missing
+    const errors: unknown[] = [];
+    const second = new FileTailer({ path, start: saved, pollMs: 5, onLines: (batch) => lines.push(...batch), onError: (err) => errors.push(err) });
+    tailers.push(second);
+    const lines: string[] = [];
+    await second.resume(saved);
+    for (let i = 0; i < 20; i++) await second.step().catch((err: unknown) => errors.push(err));
+    expect(errors).toHaveLength(1);
+    expect(lines.slice(-10)).toEqual(expected(410, 420));
   });
 });

@@ -89,11 +89,17 @@ export class FileTailer {
         if (!busy && !(await pause(this.opts.pollMs, signal))) break;
       }
     } finally {
-      this.closedAt = this.position;
-      await Promise.all([this.file?.source, ...this.backlog].map((s) => s?.close()));
-      this.file = undefined;
-      this.backlog = [];
+      await this.close();
     }
+  }
+
+  /** Closes every open file; `position` keeps answering with where it stopped. */
+  async close(): Promise<void> {
+    this.closedAt = this.position;
+    const open = [this.file?.source, ...this.backlog];
+    this.file = undefined;
+    this.backlog = [];
+    await Promise.all(open.map((s) => s?.close()));
   }
 
   /**
