@@ -14,9 +14,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ComponentProcess, getText } from '../test/helpers/component.js';
-import { metricValue } from '../test/helpers/pipeline.js';
-import { freePorts, waitFor } from '../test/helpers/ports.js';
+import { startLogShipper } from '../test/helpers/log-shipper.js';
+import { waitFor } from '../test/helpers/ports.js';
 import { countRequests, HaproxyLogSource, readAllLogLines } from '../test/helpers/syslog.js';
 import { percentile } from './percentile.js';
 
@@ -25,28 +24,17 @@ const FLOOD = 20_000;
 const RESTARTS = 5;
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-log-ring-'));
-const logDir = join(dir, 'logs');
-const [tcp, udp, own] = (await freePorts(3)) as [number, number, number];
-const shipper = new ComponentProcess('log-shipper', {
-  SHARED_DIR: join(dir, 'shared'),
-  LOG_DIR: logDir,
-  LOG_LEVEL: 'info',
-  METRICS_ADDR: `127.0.0.1:${own}`,
-  SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
-  SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
-  LOG_ROTATE_MAX_BYTES: String(1024 * 1024 * 1024),
-});
-const shipperMetric = async (name: string) => metricValue((await getText(`http://127.0.0.1:${own}/metrics`)).body, name) || 0;
+const started = await startLogShipper(dir, { LOG_ROTATE_MAX_BYTES: String(1024 * 1024 * 1024) });
+const { proc: shipper, logDir, ports } = started;
+const shipperMetric = async (name: string) => (await started.metric(name)) || 0;
 const accepts = () =>
   new Promise<boolean>((r) => {
-    const s = connect(tcp, '127.0.0.1', () => (s.destroy(), r(true)));
+    const s = connect(ports.tcp, '127.0.0.1', () => (s.destroy(), r(true)));
     s.on('error', () => r(false));
   });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-shipper.start();
-await shipper.waitForLog((l) => l.msg === 'receiving syslog');
-const haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp, ringBytes: RING });
+const haproxy = await HaproxyLogSource.start({ syslogTcpPort: ports.tcp, ringBytes: RING });
 const results: Record<string, unknown> = { ringBytes: RING };
 try {
   // 1. Restart gap.

@@ -3,9 +3,10 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComponentProcess, getText } from '../helpers/component.js';
+import { getText } from '../helpers/component.js';
+import { startLogShipper, type ShipperUnderTest } from '../helpers/log-shipper.js';
 import { metricValue } from '../helpers/pipeline.js';
-import { freePorts, waitFor } from '../helpers/ports.js';
+import { waitFor } from '../helpers/ports.js';
 import { countRequests, HaproxyLogSource, readAllLogLines } from '../helpers/syslog.js';
 
 // Issue 9.8: idle syslog TCP connections are capped and closed, so a flood of them
@@ -40,41 +41,33 @@ async function flood(port: number, count: number, parallel: number, open: Set<So
 describe('log-shipper TCP connection limits', () => {
   let dir: string;
   let logDir: string;
-  let shipper: ComponentProcess;
+  let shipper: ShipperUnderTest;
   let haproxy: HaproxyLogSource;
   let metricsUrl: string;
   const clients = new Set<Socket>();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'log-shipper-limits-'));
-    logDir = join(dir, 'logs');
-    const [tcp, udp, metrics] = (await freePorts(3)) as [number, number, number];
-    metricsUrl = `http://127.0.0.1:${metrics}/metrics`;
-    shipper = new ComponentProcess('log-shipper', {
-      SHARED_DIR: join(dir, 'shared'),
-      LOG_DIR: logDir,
-      LOG_LEVEL: 'info',
-      METRICS_ADDR: `127.0.0.1:${metrics}`,
-      SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
-      SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
+    shipper = await startLogShipper(dir, {
       SYSLOG_TCP_IDLE_TIMEOUT_MS: String(IDLE_MS),
       LOG_ROTATE_MAX_BYTES: String(64 * 1024),
       LOG_ROTATE_KEEP: '100',
       LOG_ROTATE_GZIP_LEVEL: '1',
-    }).start();
-    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
-    haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp });
+    });
+    logDir = shipper.logDir;
+    metricsUrl = `http://127.0.0.1:${shipper.ports.metrics}/metrics`;
+    haproxy = await HaproxyLogSource.start({ syslogTcpPort: shipper.ports.tcp });
   });
 
   afterAll(async () => {
     for (const s of clients) s.destroy();
     await haproxy?.stop();
-    await shipper?.stop();
+    await shipper?.proc.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it(`keeps at most ${CAP} of ${FLOOD} idle connections, closes old and idle ones, and still logs, rotates and writes state`, async () => {
-    const port = Number(shipper.env.SYSLOG_TCP_ADDR!.split(':')[1]);
+    const port = shipper.ports.tcp;
     const statePath = join(dir, 'shared', 'state', 'log-shipper.json');
     const stateBefore = JSON.parse(await readFile(statePath, 'utf8')) as { lastSuccessAt: string };
 
@@ -142,6 +135,6 @@ describe('log-shipper TCP connection limits', () => {
       { what: 'a fresh state file', timeoutMs: 12_000 },
     );
     expect(state.counters.tcpClosed_evicted).toBeGreaterThanOrEqual(FLOOD - CAP);
-    expect(shipper.running).toBe(true);
+    expect(shipper.proc.running).toBe(true);
   });
 });

@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComponentProcess, getText } from '../helpers/component.js';
-import { metricValue } from '../helpers/pipeline.js';
-import { freePorts, waitFor } from '../helpers/ports.js';
+import { startLogShipper, type ShipperUnderTest } from '../helpers/log-shipper.js';
+import { waitFor } from '../helpers/ports.js';
 import { countRequests, HaproxyLogSource, readAllLogLines } from '../helpers/syslog.js';
 
 // Issue 10.1, shipper side: when HAProxy's ring overflows while the shipper is away,
@@ -17,39 +16,27 @@ const SENT = 1500;
 
 describe('log-shipper and an overflowing HAProxy ring', () => {
   let dir: string;
-  let logDir: string;
-  let shipper: ComponentProcess;
+  let shipper: ShipperUnderTest;
   let haproxy: HaproxyLogSource;
-  let metricsUrl: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'log-shipper-ring-'));
-    logDir = join(dir, 'logs');
-    const [tcp, udp, metrics] = (await freePorts(3)) as [number, number, number];
-    metricsUrl = `http://127.0.0.1:${metrics}/metrics`;
-    shipper = new ComponentProcess('log-shipper', {
-      SHARED_DIR: join(dir, 'shared'),
-      LOG_DIR: logDir,
-      LOG_LEVEL: 'info',
-      METRICS_ADDR: `127.0.0.1:${metrics}`,
-      SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
-      SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
-    }).start();
-    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
-    haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp, ringBytes: RING });
+    shipper = await startLogShipper(dir);
+    haproxy = await HaproxyLogSource.start({ syslogTcpPort: shipper.ports.tcp, ringBytes: RING });
   });
 
   afterAll(async () => {
     await haproxy?.stop();
-    await shipper?.stop();
+    await shipper?.proc.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('delivers the oldest lines the ring kept and counts exactly the ones HAProxy dropped', async () => {
-    expect(await shipper.stop()).toBe(0);
+    const { proc, logDir } = shipper;
+    expect(await proc.stop()).toBe(0);
     await haproxy.load('ring', SENT, 8); // far more than 128 KiB of log lines
-    shipper.start();
-    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
+    proc.start();
+    await proc.waitForLog((l) => l.msg === 'receiving syslog');
     // The backlog arrives; then one more line makes HAProxy announce what it dropped.
     let kept = 0;
     await waitFor(
@@ -64,7 +51,7 @@ describe('log-shipper and an overflowing HAProxy ring', () => {
     await haproxy.load('next', 1, 1);
     const dropped = await waitFor(
       async () => {
-        const value = metricValue((await getText(metricsUrl)).body, 'log_shipper_haproxy_dropped_messages_total');
+        const value = await shipper.metric('log_shipper_haproxy_dropped_messages_total');
         return value > 0 ? value : undefined;
       },
       { what: 'the dropped announcement counted' },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComponentProcess, getText } from '../helpers/component.js';
+import { startLogShipper, type ShipperUnderTest } from '../helpers/log-shipper.js';
 import { metricValue } from '../helpers/pipeline.js';
 import { freePorts, waitFor } from '../helpers/ports.js';
 import { HaproxyLogSource, readAllLogLines } from '../helpers/syslog.js';
@@ -22,10 +23,10 @@ async function loggedRequests(logDir: string): Promise<number> {
 describe('metrics resumes exactly across rotations that happened while it was stopped', () => {
   let dir: string;
   let logDir: string;
-  let shipper: ComponentProcess;
+  let shipper: ShipperUnderTest;
   let haproxy: HaproxyLogSource;
   let metrics: ComponentProcess | undefined;
-  let ports: { logs: number; exporter: number; own: number; shipperMetrics: number };
+  let ports: { logs: number; exporter: number; own: number };
   /** Requests counted by metrics processes that have since stopped (a new process counts from 0). */
   let countedByEarlierRuns = 0;
 
@@ -40,7 +41,7 @@ describe('metrics resumes exactly across rotations that happened while it was st
       LOG_LEVEL: 'info',
     }).start());
   const counted = async () => metricValue((await getText(`http://127.0.0.1:${ports.logs}/metrics`)).body, 'haproxy_http_requests_total') || 0;
-  const rotations = async () => metricValue((await getText(`http://127.0.0.1:${ports.shipperMetrics}/metrics`)).body, 'log_shipper_file_rotations_total') || 0;
+  const rotations = async () => (await shipper.metric('log_shipper_file_rotations_total')) || 0;
   /** Sends `n` requests and waits until the shipper wrote all `expected` request lines. */
   const send = async (prefix: string, n: number, expected: number) => {
     await haproxy.load(prefix, n, 4);
@@ -62,28 +63,17 @@ describe('metrics resumes exactly across rotations that happened while it was st
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'metrics-resume-'));
-    logDir = join(dir, 'logs');
-    const [tcp, udp, shipperMetrics, logs, exporter, own] = (await freePorts(6)) as [number, number, number, number, number, number];
-    ports = { logs, exporter, own, shipperMetrics };
-    shipper = new ComponentProcess('log-shipper', {
-      SHARED_DIR: join(dir, 'shared'),
-      LOG_DIR: logDir,
-      LOG_LEVEL: 'info',
-      METRICS_ADDR: `127.0.0.1:${shipperMetrics}`,
-      SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
-      SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
-      LOG_ROTATE_MAX_BYTES: String(ROTATE_BYTES),
-      LOG_ROTATE_KEEP: '1000',
-      LOG_ROTATE_GZIP_LEVEL: '1',
-    }).start();
-    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
-    haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp });
+    const [logs, exporter, own] = (await freePorts(3)) as [number, number, number];
+    ports = { logs, exporter, own };
+    shipper = await startLogShipper(dir, { LOG_ROTATE_MAX_BYTES: String(ROTATE_BYTES), LOG_ROTATE_KEEP: '1000', LOG_ROTATE_GZIP_LEVEL: '1' });
+    logDir = shipper.logDir;
+    haproxy = await HaproxyLogSource.start({ syslogTcpPort: shipper.ports.tcp });
   });
 
   afterAll(async () => {
     await metrics?.stop();
     await haproxy?.stop();
-    await shipper?.stop();
+    await shipper?.proc.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
