@@ -46,7 +46,7 @@ export async function openSnapshot(path: string, attempts = 5): Promise<Snapshot
   const dir = join(path, '..');
   const base = path.slice(dir.length + 1);
   for (let attempt = 1; ; attempt++) {
-    const names = orderLogFiles(await readdir(dir), base);
+    const names = orderLogFiles(await listDir(dir), base);
     const files: Snapshot['files'] = [];
     for (const name of names) {
       const source = await openLogSource(join(dir, name)).catch(() => undefined); // gone meanwhile: the check below retries
@@ -62,13 +62,21 @@ export async function openSnapshot(path: string, attempts = 5): Promise<Snapshot
 
 async function unchanged(dir: string, base: string, names: string[], files: Snapshot['files']): Promise<boolean> {
   if (files.length !== names.length) return false;
-  const again = orderLogFiles(await readdir(dir), base);
+  const again = orderLogFiles(await listDir(dir), base);
   if (again.join('\n') !== names.join('\n')) return false;
   for (const f of files) {
     const now = await stat(join(dir, f.name)).catch(() => undefined);
     if (now?.ino !== f.source.inode) return false;
   }
   return true;
+}
+
+/** A directory that does not exist (yet) has no log files. */
+async function listDir(dir: string): Promise<string[]> {
+  return readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
 }
 
 /** Index of the file `id` names: a plain file by inode and fingerprint, a `.gz` by fingerprint. */

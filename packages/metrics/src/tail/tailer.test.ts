@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -218,5 +218,17 @@ describe('FileTailer', () => {
     for (let i = 0; i < 20; i++) await second.step().catch((err: unknown) => errors.push(err));
     expect(errors).toHaveLength(1);
     expect(lines.slice(-10)).toEqual(expected(410, 420));
+  });
+
+  it('resumes with a saved position while LOG_DIR does not exist yet, then reads the live file once it appears', async () => {
+    const h = harness({ inode: 1, offset: 10, head: 'x', headLength: 5 });
+    await rm(dir, { recursive: true });
+    await h.tailer.resume({ inode: 1, offset: 10, head: 'x', headLength: 5 });
+    expect(h.events[0]).toMatchObject({ type: 'position-lost' });
+    expect(await h.tailer.step()).toBe(false);
+    await mkdir(dir);
+    await writeFile(path, numbered(0, 3));
+    await h.drain();
+    expect(h.lines).toEqual(expected(0, 3));
   });
 });

@@ -76,7 +76,8 @@ export class FileTailer {
   /** Tails until the signal aborts; the file is closed on return. */
   async run(signal: AbortSignal): Promise<void> {
     try {
-      await this.resume(this.opts.start);
+      // A failed resume (unreadable directory) is reported; the loop then waits for the live file.
+      await this.resume(this.opts.start).catch((err: unknown) => this.opts.onError?.(err));
       while (!signal.aborted) {
         let busy = false;
         try {
