@@ -11,7 +11,7 @@ export interface TcpSourceEvents {
   /** A chunk of frames was handed over: a good moment to flush batches. */
   chunk(bytes: number): void;
   connections(open: number): void;
-  /** We closed a connection: silent for the idle timeout, or the oldest idle one at the cap. */
+  /** We closed a connection: silent for the idle timeout, or made room at the cap (see ConnectionTable). */
   closed(reason: CloseReason): void;
   error(err: Error): void;
 }
