@@ -13,6 +13,7 @@ import { countRequests, HaproxyLogSource, readAllLogLines } from '../helpers/sys
 
 const RING = 128 * 1024;
 const SENT = 1500;
+const CONCURRENCY = 8;
 
 describe('log-shipper and an overflowing HAProxy ring', () => {
   let dir: string;
@@ -34,7 +35,7 @@ describe('log-shipper and an overflowing HAProxy ring', () => {
   it('delivers the oldest lines the ring kept and counts exactly the ones HAProxy dropped', async () => {
     const { proc, logDir } = shipper;
     expect(await proc.stop()).toBe(0);
-    await haproxy.load('ring', SENT, 8); // far more than 128 KiB of log lines
+    await haproxy.load('ring', SENT, CONCURRENCY); // far more than 128 KiB of log lines
     proc.start();
     await proc.waitForLog((l) => l.msg === 'receiving syslog');
     // The backlog arrives; then one more line makes HAProxy announce what it dropped.
@@ -59,8 +60,11 @@ describe('log-shipper and an overflowing HAProxy ring', () => {
 
     const counts = countRequests((await readAllLogLines(logDir)).lines, 'ring');
     expect(kept).toBeLessThan(SENT);
-    // The oldest were kept, in one piece: requests 0 .. kept-1, each once.
-    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: kept }, (_, i) => i));
+    // The oldest were kept, each once: requests 0 .. kept-1, give or take the few that
+    // concurrent requests logged out of order around the cut.
+    const ids = [...counts.keys()].sort((a, b) => a - b);
+    expect(ids.filter((id) => id >= kept + CONCURRENCY), 'kept ids far past the oldest run').toEqual([]);
+    expect(ids.filter((id, i) => id !== i).length).toBeLessThanOrEqual(CONCURRENCY);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Nothing unaccounted for.
     expect(kept + dropped).toBe(SENT);
