@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StageState } from '@api-server/core';
-import { age, formatTable, overallExitCode, statusRows } from './status-report.js';
+import { age, formatTable, heldReport, overallExitCode, statusRows } from './status-report.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const state = (over: Partial<StageState>): StageState => ({
@@ -47,5 +47,20 @@ describe('statusRows', () => {
     const table = formatTable(rows).split('\n');
     expect(table[0]).toMatch(/^STAGE\s+STATUS\s+CURRENT\s+LAST SUCCESS\s+LAST ERROR$/);
     expect(table[1]).toMatch(/^s3-sync\s+ok\s+abc123\s+10s ago\s+-$/);
+  });
+});
+
+describe('heldReport', () => {
+  it('lists the renderer\'s held files with template, line, code, age and reason; nothing when none', () => {
+    const held = [
+      { file: '60-loop.cfg', template: '60-loop.cfg.hbs', since: '2026-11-23T11:57:00Z', code: 'TEMPLATE_TIMEOUT', reason: '60-loop.cfg.hbs: rendering took longer than RENDER_TIMEOUT_MS (5000 ms); stopped' },
+      { file: '70-x.cfg', template: '70-x.cfg.hbs', since: '2026-11-23T11:59:30Z', code: 'TEMPLATE_RENDER', reason: 'bad\u001b[2J\nthing', line: 4 },
+    ];
+    const report = heldReport(new Map([['renderer', state({ component: 'renderer', status: 'degraded', held })]]), now).split('\n');
+    expect(report[0]).toMatch(/^HELD FILES/);
+    expect(report[1]).toBe('  60-loop.cfg  from 60-loop.cfg.hbs  TEMPLATE_TIMEOUT  since 3m ago: 60-loop.cfg.hbs: rendering took longer than RENDER_TIMEOUT_MS (5000 ms); stopped');
+    expect(report[2]).toBe('  70-x.cfg  from 70-x.cfg.hbs:4  TEMPLATE_RENDER  since 30s ago: bad [2J thing');
+    expect(heldReport(new Map([['renderer', state({ component: 'renderer', held: [] })]]), now)).toBe('');
+    expect(heldReport(new Map([['s3-sync', state({})]]), now)).toBe('');
   });
 });

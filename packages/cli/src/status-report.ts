@@ -54,3 +54,29 @@ export function formatTable(rows: StageRow[]): string {
 export function overallExitCode(rows: StageRow[]): number {
   return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
 }
+
+/** One held file of the renderer's state (`held[]`): its template failed, its last good output is published. */
+interface HeldEntry {
+  file?: unknown;
+  template?: unknown;
+  since?: unknown;
+  code?: unknown;
+  reason?: unknown;
+  line?: unknown;
+}
+
+/**
+ * The renderer's held files under the table, one line each, or nothing when none is held.
+ * The reason comes from a template error: control characters are blanked so a template
+ * cannot write escape sequences to the operator's terminal.
+ */
+export function heldReport(states: Map<string, StageState | Error>, now: Date): string {
+  const renderer = states.get('renderer');
+  if (!renderer || renderer instanceof Error || !Array.isArray(renderer['held']) || renderer['held'].length === 0) return '';
+  const text = (v: unknown) => String(v ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const lines = (renderer['held'] as HeldEntry[]).map((h) => {
+    const where = typeof h.line === 'number' ? `${text(h.template)}:${h.line}` : text(h.template);
+    return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(typeof h.since === 'string' ? h.since : null, now)}: ${text(h.reason)}`;
+  });
+  return [`HELD FILES (renderer: their template fails; the last good output is published, or none if it never rendered)`, ...lines].join('\n');
+}

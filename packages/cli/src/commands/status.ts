@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageState } from '@api-server/core';
-import { formatTable, overallExitCode, statusRows } from '../status-report.js';
+import { formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
 export const statusHelp = `apictl status [--shared-dir DIR] [--json]
 
@@ -38,6 +38,8 @@ export async function status(opts: { sharedDir: string; json: boolean }, out: (s
     out(JSON.stringify(Object.fromEntries([...states].map(([k, v]) => [k, v instanceof Error ? { error: v.message } : v])), null, 2));
   } else {
     out(formatTable(rows));
+    const held = heldReport(states, new Date());
+    if (held) out(`\n${held}`);
   }
   return overallExitCode(rows);
 }
