@@ -20,6 +20,8 @@ export interface LogSource {
   head(length: number): Promise<string>;
   /** Current size of a plain file (it may grow or shrink); undefined for `.gz` (complete by construction). */
   size(): Promise<number | undefined>;
+  /** Last modification time (ms), also of a file deleted since it was opened. */
+  modifiedMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ class PlainSource implements LogSource {
 
   async size(): Promise<number> {
     return (await this.fh.stat()).size;
+  }
+
+  async modifiedMs(): Promise<number> {
+    return (await this.fh.stat()).mtimeMs;
   }
 
   close(): Promise<void> {
@@ -129,6 +135,10 @@ class GzSource implements LogSource {
 
   async size(): Promise<undefined> {
     return undefined;
+  }
+
+  async modifiedMs(): Promise<number> {
+    return (await this.fh.stat()).mtimeMs;
   }
 
   async close(): Promise<void> {

@@ -94,10 +94,25 @@ export async function findFile(snapshot: Snapshot, id: FileIdentity): Promise<nu
  */
 export function newerThan(snapshot: Snapshot, index: number): LogSource[] {
   const from = snapshot.files[index]?.number ?? Number.POSITIVE_INFINITY;
+  return oldestFirst(snapshot.files.filter((f) => f.number < from));
+}
+
+/**
+ * The files last modified at or after `ms`, oldest first, one per rotation number. For
+ * a file that is gone from the directory (deleted by retention, or by a rotation scheme
+ * that deletes `.1`): every file written after its last write is newer than it. "At"
+ * too: file times have a coarse clock tick, and counting a file twice is preferred to
+ * skipping one.
+ */
+export async function modifiedSince(snapshot: Snapshot, ms: number): Promise<LogSource[]> {
+  const times = await Promise.all(snapshot.files.map((f) => f.source.modifiedMs()));
+  return oldestFirst(snapshot.files.filter((_, i) => times[i]! >= ms));
+}
+
+function oldestFirst(files: Snapshot['files']): LogSource[] {
   const out: LogSource[] = [];
   let last = -1;
-  for (const f of snapshot.files) {
-    if (f.number >= from) break;
+  for (const f of files) {
     if (f.number === last) continue;
     out.push(f.source);
     last = f.number;

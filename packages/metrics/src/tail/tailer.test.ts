@@ -231,4 +231,20 @@ describe('FileTailer', () => {
     await h.drain();
     expect(h.lines).toEqual(expected(0, 3));
   });
+
+  it('a slow reader whose file was deleted by the next rotation still reads the file in between', async () => {
+    await writeFile(path, numbered(0, 5));
+    const h = harness();
+    await h.tailer.resume(null);
+    await h.drain();
+    await appendFile(path, numbered(5, 8));
+    // A rotation scheme that deletes `.1` (not the log-shipper's), twice before the reader looks.
+    await rename(path, `${path}.1`);
+    await writeFile(path, numbered(8, 12));
+    await rm(`${path}.1`);
+    await rename(path, `${path}.1`);
+    await writeFile(path, numbered(12, 20));
+    await h.drain();
+    expect(h.lines).toEqual(expected(0, 20));
+  });
 });

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { pause } from '@api-server/core';
 import { openLogSource, type LogSource } from './log-source.js';
 import type { TailPosition } from './position.js';
-import { findFile, newerThan, openSnapshot } from './rotated-files.js';
+import { findFile, modifiedSince, newerThan, openSnapshot } from './rotated-files.js';
 
 /** What the tailer reports besides lines: an operator wants each of these counted. */
 export type TailEvent =
@@ -174,8 +174,8 @@ export class FileTailer {
   private async newerFiles(file: OpenFile): Promise<LogSource[]> {
     const snapshot = await openSnapshot(this.opts.path);
     const at = await findFile(snapshot, { inode: file.source.inode, head: file.head, headLength: file.headLength });
-    // Not found (deleted rather than rotated): only the live file is left.
-    const newer = at >= 0 ? newerThan(snapshot, at) : snapshot.files.filter((f) => f.number === 0 && f.source.inode !== file.source.inode).map((f) => f.source);
+    // Not found: deleted (by retention, or replaced). What was written after its last write is newer.
+    const newer = at >= 0 ? newerThan(snapshot, at) : (await modifiedSince(snapshot, await file.source.modifiedMs())).filter((s) => s.inode !== file.source.inode);
     await snapshot.close(newer);
     return newer;
   }
