@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDiagnostics, primaryDiagnostic } from './diagnostics.js';
+import { findingColumn, parseDiagnostics, primaryDiagnostic } from './diagnostics.js';
 
 const CHECK_UNKNOWN_KEYWORD = `[NOTICE]   (5378) : haproxy version is 2.6.12-1+deb12u4
 [NOTICE]   (5378) : path to executable is /usr/sbin/haproxy
@@ -47,4 +47,42 @@ describe('parseDiagnostics', () => {
   it('no alerts: no primary', () => {
     expect(primaryDiagnostic(parseDiagnostics(WARNING_CONTINUED))).toBeUndefined();
   });
+});
+
+
+const APICTL_OUTPUT = `[NOTICE]   (24239) : haproxy version is 2.6.12-1+deb12u4
+[ALERT]    (24239) : config : parsing [/tmp/x/release/20-x.cfg:8] : unknown keyword 'bogus' in 'frontend' section
+[ALERT]    (24239) : config : Error(s) found in configuration file : /tmp/x/release/20-x.cfg
+[WARNING]  (24239) : config : parsing [/tmp/x/release/30-y.cfg:3] : 'option httplog' not usable with backend 'b'
+[ALERT]    (24247) : config : Parsing [/tmp/x/release/20-x.cfg:11]: backend 'b' has the same name as backend 'b' declared at /tmp/x/release/20-x.cfg:9.
+[ALERT]    (1) : config : Proxy 'http': unable to find required default_backend: 'nope'.
+[ALERT]    (24239) : config : Fatal errors found in configuration.`;
+
+// Moved from apictl's former haproxy-output parser: the same findings, read through the one parser.
+describe('parseDiagnostics as apictl reads it', () => {
+  it('keeps findings with file and line relative to the checked dir, drops summaries', () => {
+    const findings = parseDiagnostics(APICTL_OUTPUT, ['/tmp/x/release'])
+      .filter((d) => !d.summary)
+      .map(({ level, file, line, detail, proxy, proxyKind }) => ({
+        severity: level === 'alert' ? 'error' : 'warning',
+        ...(file !== undefined ? { file, line } : {}),
+        message: detail,
+        ...(proxy !== undefined ? { proxy } : {}),
+        ...(proxyKind !== undefined ? { proxyKind } : {}),
+      }));
+    expect(findings).toEqual([
+      { severity: 'error', file: '20-x.cfg', line: 8, message: "unknown keyword 'bogus' in 'frontend' section" },
+      { severity: 'warning', file: '30-y.cfg', line: 3, message: "'option httplog' not usable with backend 'b'", proxy: 'b', proxyKind: 'backend' },
+      { severity: 'error', file: '20-x.cfg', line: 11, message: "backend 'b' has the same name as backend 'b' declared at 20-x.cfg:9.", proxy: 'b', proxyKind: 'backend' },
+      { severity: 'error', message: "Proxy 'http': unable to find required default_backend: 'nope'.", proxy: 'http' },
+    ]);
+  });
+});
+
+describe('findingColumn', () => {
+  it.each([
+    ["unknown keyword 'bogus' in 'frontend' section", '    bogus x', 5],
+    ['no quotes here', '  server a', 3],
+    ["'zzz' not there", 'x', 1],
+  ])('%s', (message, text, col) => expect(findingColumn(message, text)).toBe(col));
 });
