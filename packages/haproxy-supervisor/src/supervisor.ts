@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
+import type { HeldFile } from './hold.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
 import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
-import { newBinds } from './haproxy/binds.js';
+import { newBinds } from '@api-server/haproxy';
 import type { MasterLog } from './haproxy/master-log.js';
 import { adoptMaster, showProc, startMaster, stopMaster, type Master, type MasterPaths } from './haproxy/master.js';
 import { reloadMaster } from './haproxy/reload.js';
@@ -63,6 +64,10 @@ export class Supervisor {
   private lastReloadAt = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly serial = new Serial();
+  /** Files of the live version held at their last good output (or left out), and why. */
+  private held: HeldFile[] = [];
+  /** The newest candidate planned: its held files become `held` once it is live. */
+  private planned: Candidate | null = null;
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -143,13 +148,14 @@ export class Supervisor {
   private async apply(pointer: RenderedPointer): Promise<void> {
     const { o } = this;
     o.state.attempt();
-    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText });
+    const live = await o.live.current();
+    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, previous: this.held });
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
-    const live = await o.live.current();
+    this.planned = candidate;
     let plan: ApplyPlan = planApply({ running: this.master !== null, live, candidate });
     if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
-    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
+    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason, held: candidate.held.map((h) => h.file) }, 'update planned');
     if (plan.method === 'none') {
       this.applyError = null;
       await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
@@ -161,11 +167,11 @@ export class Supervisor {
     await this.publishMetrics();
   }
 
-  /** `haproxy -c`, then start or reload. */
-  private async checkThen(candidate: Candidate, live: LiveVersion | null, method: 'start' | 'reload', reason: string): Promise<void> {
+  /** `haproxy -c` (holding the files it fails on), then start or reload the candidate that passed. */
+  private async checkThen(planned: Candidate, live: LiveVersion | null, method: 'start' | 'reload', reason: string): Promise<void> {
     const { o } = this;
-    const checked = await this.validate(candidate);
-    if (!checked) return;
+    const candidate = await this.validate(planned);
+    if (!candidate) return;
     if (method === 'start') return this.startCandidate(candidate, live?.id ?? null);
     const wait = this.lastReloadAt + o.minReloadIntervalMs - Date.now();
     if (wait > 0) {
@@ -177,19 +183,25 @@ export class Supervisor {
     await this.reloadCandidate(candidate, live, reason);
   }
 
-  /** Runs `haproxy -c`; records the verdict; false (and the failure reported) when invalid. */
-  private async validate(candidate: Candidate): Promise<boolean> {
+  /**
+   * Runs `haproxy -c`; records the verdict. Returns the candidate that passed (files
+   * `haproxy -c` failed on held at their last good output), or null (the failure
+   * reported) when the whole version is invalid.
+   */
+  private async validate(planned: Candidate): Promise<Candidate | null> {
     const { o } = this;
-    const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
+    const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate: planned });
     o.metrics.configChecks.inc({ result: checked.valid ? 'valid' : 'invalid' });
     o.metrics.configValid.set(checked.valid ? 1 : 0);
     o.state.count(checked.valid ? 'checksValid' : 'checksInvalid');
     if (!checked.valid) {
-      await this.rejected(checked.error, candidate.rendered);
-      return false;
+      await this.rejected(checked.error, planned.rendered);
+      return null;
     }
+    const { candidate } = checked;
+    if (planned === this.planned) this.planned = candidate;
     if (checked.warnings.length > 0) o.log.warn({ rendered: candidate.rendered.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
-    return true;
+    return candidate;
   }
 
   private async rejected(error: PipelineError, pointer: RenderedPointer): Promise<void> {
@@ -384,10 +396,25 @@ export class Supervisor {
   }
 
   private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
+    if (this.planned && this.planned.id === liveId) this.recordHeld(this.planned.held);
     setLiveVersion(this.o.metrics, liveId);
     this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
-    await this.o.state.success(liveId, { ...extra, haproxy: haproxyState(this.master, table) });
+    await this.o.state.success(liveId, { ...extra, held: this.held, haproxy: haproxyState(this.master, table) });
+    // Live, but not everything rendered is: degraded until no file is held.
+    if (this.held.length > 0) await this.o.state.update({ status: 'degraded' });
     await this.publishMetrics();
+  }
+
+  /** The live version's held files: state, gauge, and a log line naming each (file, template, since, why). */
+  private recordHeld(held: HeldFile[]): void {
+    const before = new Map(this.held.map((h) => [h.file, `${h.code}\0${h.reason}\0${h.runs}`]));
+    this.held = held;
+    this.o.metrics.heldFiles.set(held.length);
+    for (const h of held) {
+      if (before.get(h.file) === `${h.code}\0${h.reason}\0${h.runs}`) continue;
+      this.o.log.warn({ file: h.file, template: h.template, since: h.since, code: h.code, line: h.line, reason: h.reason, runs: h.runs }, h.runs === 'live' ? 'file held at its last good output' : 'file left out: it was never live');
+    }
+    for (const file of before.keys()) if (!held.some((h) => h.file === file)) this.o.log.info({ file }, 'file no longer held');
   }
 
   private async publishMetrics(): Promise<void> {
