@@ -37,7 +37,7 @@ export interface ConfigLocation {
 }
 
 /** Maps a diagnostic back to the rendered file, its source template and the line's text. */
-export function locate(diag: Pick<Diagnostic, 'file' | 'line'> | undefined, files: readonly VersionFile[], manifest: Manifest | null): ConfigLocation {
+export function locate(diag: Partial<Diagnostic> | undefined, files: readonly VersionFile[], manifest: Manifest | null): ConfigLocation {
   const file = diag?.file ?? null;
   const line = diag?.line ?? null;
   if (!file) return { file: null, template: null, line: null, text: null };
