@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StageState } from '@api-server/core';
-import { age, formatTable, overallExitCode, statusRows } from './status-report.js';
+import { age, formatTable, heldLines, overallExitCode, statusRows } from './status-report.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const state = (over: Partial<StageState>): StageState => ({
@@ -47,5 +47,22 @@ describe('statusRows', () => {
     const table = formatTable(rows).split('\n');
     expect(table[0]).toMatch(/^STAGE\s+STATUS\s+CURRENT\s+LAST SUCCESS\s+LAST ERROR$/);
     expect(table[1]).toMatch(/^s3-sync\s+ok\s+abc123\s+10s ago\s+-$/);
+  });
+});
+
+describe('heldLines', () => {
+  it('names each held file, its template line, since when, why and what runs', () => {
+    const states = new Map<string, StageState | Error>([
+      ['s3-sync', state({})],
+      ['haproxy-supervisor', state({ component: 'haproxy-supervisor', status: 'degraded', held: [
+        { file: '50-a.cfg', template: '50-a.cfg.hbs', since: '2026-11-23T11:58:00Z', code: 'HAPROXY_CHECK', reason: "unknown keyword 'balanse'", line: 3, runs: 'live' },
+        { file: '0-early.cfg', template: null, since: '2026-11-23T11:59:00Z', code: 'POLICY_FILE_ORDER', reason: 'sorts before the global file', line: null, runs: 'none' },
+      ] })],
+      ['renderer', new Error('unreadable')],
+    ]);
+    expect(heldLines(states, now)).toEqual([
+      "haproxy-supervisor: held 50-a.cfg.hbs:3 (50-a.cfg) since 2m ago: HAPROXY_CHECK: unknown keyword 'balanse'; its last good output runs",
+      'haproxy-supervisor: held 0-early.cfg since 60s ago: POLICY_FILE_ORDER: sorts before the global file; left out (never live)',
+    ]);
   });
 });

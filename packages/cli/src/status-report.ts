@@ -50,6 +50,34 @@ export function formatTable(rows: StageRow[]): string {
     .join('\n');
 }
 
+/** A rendered file the supervisor holds at its last good output (state file `held`). */
+interface HeldEntry {
+  file: string;
+  template?: string | null;
+  since?: string;
+  code?: string;
+  reason?: string;
+  line?: number | null;
+  runs?: string;
+}
+
+/**
+ * One line per held file under the table: which file (and template line), since when,
+ * why, and what runs instead. Pure.
+ */
+export function heldLines(states: Map<string, StageState | Error>, now: Date): string[] {
+  const out: string[] = [];
+  for (const [component, state] of states) {
+    if (state instanceof Error || !Array.isArray(state.held)) continue;
+    for (const h of state.held as HeldEntry[]) {
+      const where = `${h.template ?? h.file}${h.line ? `:${h.line}` : ''}`;
+      const runs = h.runs === 'live' ? 'its last good output runs' : 'left out (never live)';
+      out.push(`${component}: held ${where}${h.template ? ` (${h.file})` : ''} since ${age(h.since, now)}: ${h.code ?? 'HELD'}: ${(h.reason ?? '').split('\n')[0]}; ${runs}`);
+    }
+  }
+  return out;
+}
+
 /** Exit code for scripts: 0 all ok, 1 something degraded or failing. */
 export function overallExitCode(rows: StageRow[]): number {
   return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
