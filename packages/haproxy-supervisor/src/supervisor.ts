@@ -399,9 +399,8 @@ export class Supervisor {
     if (this.planned && this.planned.id === liveId) this.recordHeld(this.planned.held);
     setLiveVersion(this.o.metrics, liveId);
     this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
-    await this.o.state.success(liveId, { ...extra, held: this.held, haproxy: haproxyState(this.master, table) });
     // Live, but not everything rendered is: degraded until no file is held.
-    if (this.held.length > 0) await this.o.state.update({ status: 'degraded' });
+    await this.o.state.success(liveId, { ...extra, held: this.held, haproxy: haproxyState(this.master, table) }, this.held.length > 0 ? 'degraded' : 'ok');
     await this.publishMetrics();
   }
 
