@@ -29,9 +29,10 @@ interface Inputs {
   previous: readonly HeldFile[];
 }
 
+/** `invalid`: how many `haproxy -c` runs failed on the way (each failure holds more files, or rejects). */
 export type CheckedCandidate =
-  | { valid: true; candidate: Candidate; warnings: Diagnostic[] }
-  | { valid: false; candidate: Candidate | null; error: PipelineError };
+  | { valid: true; candidate: Candidate; warnings: Diagnostic[]; invalid: number }
+  | { valid: false; candidate: Candidate | null; error: PipelineError; invalid: number };
 
 /** A candidate built from a rendered version, or why it cannot be one (before any `haproxy -c`). */
 export type BuiltCandidate = { ok: true; candidate: Candidate } | { ok: false; candidate: Candidate | null; error: PipelineError };
@@ -99,10 +100,10 @@ export async function validateCandidate(opts: { bin: string; scratchRoot: string
   let candidate = opts.candidate;
   for (let round = 0; ; round++) {
     const result = await checkConfig(opts.bin, opts.scratchRoot, candidate.files);
-    if (result.valid) return { valid: true, candidate, warnings: result.diagnostics.filter((d) => d.level === 'warning') };
+    if (result.valid) return { valid: true, candidate, warnings: result.diagnostics.filter((d) => d.level === 'warning'), invalid: round };
     const input = inputs.get(candidate);
     const more = input && !result.notRun && round < MAX_HOLD_ROUNDS ? nextHolds(candidate, input, result.diagnostics) : null;
-    if (!more) return { valid: false, candidate, error: rejection(candidate, result.diagnostics, result.exitCode) };
+    if (!more) return { valid: false, candidate, error: rejection(candidate, result.diagnostics, result.exitCode), invalid: round + 1 };
     candidate = assemble(input!, more);
   }
 }

@@ -191,9 +191,12 @@ export class Supervisor {
   private async validate(planned: Candidate): Promise<Candidate | null> {
     const { o } = this;
     const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate: planned });
-    o.metrics.configChecks.inc({ result: checked.valid ? 'valid' : 'invalid' });
+    // Every haproxy -c run counts: a failed one that held files, then the one that passed.
+    if (checked.invalid > 0) o.metrics.configChecks.inc({ result: 'invalid' }, checked.invalid);
+    if (checked.valid) o.metrics.configChecks.inc({ result: 'valid' });
     o.metrics.configValid.set(checked.valid ? 1 : 0);
-    o.state.count(checked.valid ? 'checksValid' : 'checksInvalid');
+    if (checked.invalid > 0) o.state.count('checksInvalid', checked.invalid);
+    if (checked.valid) o.state.count('checksValid');
     if (!checked.valid) {
       await this.rejected(checked.error, planned.rendered);
       return null;
