@@ -92,9 +92,17 @@ rules:
     expect(resolvePolicy([f('policy.yaml', ':')]).source).toBe('default');
   });
 
-  it('the example templates/policy.yaml parses', () => {
+  it('the example templates/policy.yaml parses, admits the example peers file and refuses what the default does', () => {
     const text = readFileSync(new URL('../../../../templates/policy.yaml', import.meta.url), 'utf8');
-    expect(parsePolicy(text)).toMatchObject({ ok: true });
+    const example = parsePolicy(text);
+    if (!example.ok) throw new Error(example.error.message);
+    const peers = 'global\n    localpeer node-1\n\npeers api-server\n    peer node-1 10.0.0.1:1024\n\nbackend rate-limit-per-client\n    stick-table type ip size 1m expire 60s store http_req_rate(10s) peers api-server\n';
+    expect(verdict({ '40-peers.cfg': peers, '55-f.cfg': 'frontend f\n  bind :8081\n' }, example.policy)).toEqual([]);
+    expect(verdict({ '40-peers.cfg': 'global\n    localpeer a\n    lua-load /x.lua\n', '50-x.cfg': 'global\n', '0-a.cfg': '' }, example.policy)).toEqual([
+      'POLICY_FILE_ORDER 0-a.cfg:- -',
+      'POLICY_DIRECTIVE 40-peers.cfg:3 lua-load',
+      'POLICY_SECTION 50-x.cfg:1 global',
+    ]);
   });
 });
 
