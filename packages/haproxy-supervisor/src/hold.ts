@@ -1,5 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { checkPolicy, GLOBAL_FILE, placeDiagnostic, POLICY_FILE, withGlobal, type Diagnostic, type Policy, type ProxyDeclaration } from '@api-server/haproxy';
+import { checkPolicy, GLOBAL_FILE, placeDiagnostics, POLICY_FILE, withGlobal, type Diagnostic, type Policy, type ProxyDeclaration } from '@api-server/haproxy';
 
 /** Why one rendered file does not go live as rendered. */
 export interface Hold {
@@ -50,18 +50,17 @@ export function substituteHeld(opts: {
 }
 
 /**
- * The rendered files a failed `haproxy -c` blames, with the first alert for each: the
- * file and line an alert names, else the file declaring the proxy it names. Files
- * that are not rendered config (the supervisor's global file) are not blamable: when
- * nothing else is named, the caller rejects the whole version. Pure.
+ * The rendered files a failed `haproxy -c` blames, with the first alert for each
+ * (placed by `placeDiagnostics`: file:line, the proxy's declaration, or the file
+ * HAProxy's summary names). Files that are not rendered config (the supervisor's
+ * global file) are not blamable: when nothing else is named, the caller rejects the
+ * whole version. Pure.
  */
 export function blame(diagnostics: readonly Diagnostic[], proxies: readonly ProxyDeclaration[], renderedPaths: ReadonlySet<string>): Hold[] {
   const out = new Map<string, Hold>();
-  for (const d of diagnostics) {
-    if (d.level !== 'alert' || d.summary) continue;
-    const at = placeDiagnostic(d, proxies);
-    if (!at || !renderedPaths.has(at.file) || at.file === GLOBAL_FILE || out.has(at.file)) continue;
-    out.set(at.file, { file: at.file, code: 'HAPROXY_CHECK', reason: d.detail, line: at.line });
+  for (const { diag, file, line } of placeDiagnostics(diagnostics, proxies)) {
+    if (diag.level !== 'alert' || !file || !renderedPaths.has(file) || file === GLOBAL_FILE || out.has(file)) continue;
+    out.set(file, { file, code: 'HAPROXY_CHECK', reason: diag.detail, line: line ?? null });
   }
   return [...out.values()];
 }

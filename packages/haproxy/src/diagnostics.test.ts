@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findingColumn, parseDiagnostics, primaryDiagnostic } from './diagnostics.js';
+import { findingColumn, parseDiagnostics, placeDiagnostics, primaryDiagnostic } from './diagnostics.js';
 
 const CHECK_UNKNOWN_KEYWORD = `[NOTICE]   (5378) : haproxy version is 2.6.12-1+deb12u4
 [NOTICE]   (5378) : path to executable is /usr/sbin/haproxy
@@ -85,4 +85,20 @@ describe('findingColumn', () => {
     ['no quotes here', '  server a', 3],
     ["'zzz' not there", 'x', 1],
   ])('%s', (message, text, col) => expect(findingColumn(message, text)).toBe(col));
+});
+
+describe('placeDiagnostics', () => {
+  const proxies = [
+    { kind: 'frontend', name: 'http', file: '20-http.cfg', line: 4 },
+    { kind: 'backend', name: 'b from base', file: '50-b.cfg', line: 1 },
+  ];
+  const place = (output: string) => placeDiagnostics(parseDiagnostics(output, ['/d']), proxies).map((p) => `${p.file ?? '-'}:${p.line ?? '-'}`);
+  it.each([
+    ['file and line', "[ALERT] (1) : config : parsing [/d/50-a.cfg:2] : unknown keyword 'x' in 'backend' section\n[ALERT] (1) : config : Error(s) found in configuration file : /d/50-a.cfg\n", ['50-a.cfg:2']],
+    ['(at file:line) of a post-parsing check', "[ALERT] (1) : config : proxy 'b': unknown http-errors section 'nosuch' (at /d/50-b.cfg:3).\n", ['50-b.cfg:3']],
+    ['a proxy only: its declaration', "[ALERT] (1) : config : Proxy 'http': unable to find required default_backend: 'nope'.\n", ['20-http.cfg:4']],
+    ['a backend "from" a defaults', "[ALERT] (1) : config : backend 'b': bad\n", ['50-b.cfg:1']],
+    ['nothing but the summary: its file, no line', "[ALERT] (1) : config : Size not specified for cache 'c'\n[ALERT] (1) : config : Error(s) found in configuration file : /d/30-c.cfg\n[ALERT] (1) : config : Fatal errors found in configuration.\n", ['30-c.cfg:-']],
+    ['nowhere', "[ALERT] (1) : config : userlist 'u': no such user 'nobody' specified in group 'g'\n[ALERT] (1) : config : Fatal errors found in configuration.\n", ['-:-']],
+  ])('%s', (_name, output, expected) => expect(place(output)).toEqual(expected));
 });

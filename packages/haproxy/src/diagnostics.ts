@@ -17,7 +17,10 @@ export interface Diagnostic {
 }
 
 const HEADER = /^\[(ALERT|WARNING|NOTICE)\]\s*(?:\(\d+\)\s*)?:\s*(.*)$/;
-const LOCATION = /\[([^\]\s]+):(\d+)\]/;
+/** `[file:line]` (parsing errors) or `(at file:line)` (post-parsing checks). */
+const LOCATION = /\[([^\]\s]+):(\d+)\]|\(at ([^\s)]+):(\d+)\)/;
+/** `Error(s) found in configuration file : <path>`: names the file, not the line. */
+const SUMMARY_FILE = /^Error\(s\) found in configuration file\s*:\s*(\S+)/;
 const LOCATION_PREFIX = /^[Pp]arsing\s*\[[^\]\s]+:\d+\]\s*:?\s*/;
 /** Summary lines that repeat what the specific alerts already said. */
 const SUMMARY = /^(Fatal errors found in configuration|Error\(s\) found in configuration file|Errors found in configuration|Some protocols failed to start their listeners|Loading failure)/;
@@ -42,9 +45,11 @@ export function parseDiagnostics(output: string, roots: readonly string[] = []):
       const diag: Diagnostic = { level, message, detail: message.replace(LOCATION_PREFIX, '').trim() };
       const where = LOCATION.exec(message);
       if (where) {
-        diag.file = where[1]!;
-        diag.line = Number(where[2]);
+        diag.file = where[1] ?? where[3]!;
+        diag.line = Number(where[2] ?? where[4]);
       }
+      const summaryFile = SUMMARY_FILE.exec(message)?.[1];
+      if (summaryFile) diag.file = summaryFile;
       const proxy = /([Pp]roxy|backend|frontend|listen) '([^']+)'/.exec(diag.detail);
       if (proxy) {
         diag.proxy = proxy[2]!;
@@ -96,6 +101,32 @@ export function placeDiagnostic(diag: Diagnostic, proxies: readonly ProxyDeclara
   const named = proxies.filter((s) => s.name.split(' ')[0] === diag.proxy && (s.kind === 'frontend' || s.kind === 'backend' || s.kind === 'listen'));
   const found = named.find((s) => diag.proxyKind === undefined || s.kind === diag.proxyKind || s.kind === 'listen') ?? named[0];
   return found ? { file: found.file, line: found.line } : undefined;
+}
+
+/** A real (non-summary) diagnostic and where it points, when anywhere. */
+export interface PlacedDiagnostic {
+  diag: Diagnostic;
+  file?: string;
+  /** Absent when only the file is known (from HAProxy's summary line). */
+  line?: number;
+}
+
+/**
+ * Every real diagnostic with where it points: its own file:line, else the declaration
+ * of the proxy it names, else, for an alert, the file HAProxy's summary names
+ * (`Error(s) found in configuration file : X`, no line). What `apictl validate` reports
+ * and what the supervisor holds come from this one placement. Pure.
+ */
+export function placeDiagnostics(diags: readonly Diagnostic[], proxies: readonly ProxyDeclaration[]): PlacedDiagnostic[] {
+  const summaryFiles = diags.filter((d) => d.summary && d.file).map((d) => d.file!);
+  return diags
+    .filter((d) => !d.summary)
+    .map((diag) => {
+      const at = placeDiagnostic(diag, proxies);
+      if (at) return { diag, file: at.file, line: at.line };
+      const fallback = diag.level === 'alert' && summaryFiles.length === 1 ? summaryFiles[0] : undefined;
+      return fallback ? { diag, file: fallback } : { diag };
+    });
 }
 
 function relativize(message: string, roots: readonly string[]): string {

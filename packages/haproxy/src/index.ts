@@ -2,7 +2,7 @@ export {
   parseSections, parseConfigText, configFiles, isConfigFile, parseServerLine, normalize, configWords, sectionName, lastValue, optionState,
   SECTION_KINDS, type Section, type ServerLine, type ConfigLine,
 } from './sections.js';
-export { parseDiagnostics, primaryDiagnostic, findingColumn, placeDiagnostic, type Diagnostic, type ProxyDeclaration } from './diagnostics.js';
+export { parseDiagnostics, primaryDiagnostic, findingColumn, placeDiagnostic, placeDiagnostics, type Diagnostic, type PlacedDiagnostic, type ProxyDeclaration } from './diagnostics.js';
 export { checkConfig, type CheckResult } from './check.js';
 export { renderGlobal, checkGlobal, withGlobal, sortsBeforeGlobal, GLOBAL_FILE, LOG_RING, type GlobalOptions } from './global-section.js';
 export { parseIpAddress, toRuntimeServer, type RuntimeServer, type ServerSettable } from './server-keywords.js';

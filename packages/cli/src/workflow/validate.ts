@@ -1,7 +1,7 @@
 import type { VersionFile } from '@api-server/core';
 import type { RenderedFile } from '@api-server/renderer';
 import { hasErrors, lineOf, type Diagnostic } from './diagnostics.js';
-import { configFiles, findingColumn, parseConfigText, placeDiagnostic, type Section } from '@api-server/haproxy';
+import { configFiles, findingColumn, parseConfigText, placeDiagnostics, type Section } from '@api-server/haproxy';
 import { haproxyCheck } from './haproxy-check.js';
 import { mapRenderedLines, type SourceLine } from './line-map.js';
 import { duplicateProxies, emptyRenders, idleCloseOnResponse } from './lint.js';
@@ -86,17 +86,16 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateRepor
   if (opts.haproxy && !hasErrors(diagnostics)) {
     const haproxy = opts.haproxy;
     const check = await timed('haproxy', () => haproxyCheck(rendered, { bin: haproxy.bin }));
-    const all = check.diagnostics.filter((d) => !d.summary);
-    const findings = dupes.length ? all.filter((f) => !/has the same name as/.test(f.detail)) : all;
-    for (const f of findings) {
-      const at = placeDiagnostic(f, sections);
-      const text = at ? lineOf(Buffer.from(rendered.find((r) => r.path === at.file)?.data ?? []).toString('utf8'), at.line) : undefined;
+    const all = placeDiagnostics(check.diagnostics, sections);
+    const findings = dupes.length ? all.filter(({ diag }) => !/has the same name as/.test(diag.detail)) : all;
+    for (const { diag: f, file, line } of findings) {
+      const text = file && line ? lineOf(Buffer.from(rendered.find((r) => r.path === file)?.data ?? []).toString('utf8'), line) : undefined;
       diagnostics.push(
         locate({
           severity: f.level === 'alert' ? 'error' : 'warning',
           code: f.level === 'alert' ? 'HAPROXY_CONFIG' : 'HAPROXY_WARNING',
-          file: at?.file ?? f.file ?? '(haproxy -c)',
-          ...(at ? { line: at.line } : {}),
+          file: file ?? '(haproxy -c)',
+          ...(line ? { line } : {}),
           ...(text !== undefined ? { column: findingColumn(f.detail, text), excerpt: text } : {}),
           message: f.detail,
         }),
@@ -104,7 +103,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateRepor
     }
     if (check.exitCode === 2) {
       diagnostics.push({ severity: 'warning', code: 'HAPROXY_NO_LISTENER', file: '.', message: 'configuration is valid but has no listener (no frontend or listen section binds a port)' });
-    } else if (check.exitCode !== 0 && !findings.some((f) => f.level === 'alert')) {
+    } else if (check.exitCode !== 0 && !findings.some(({ diag }) => diag.level === 'alert')) {
       diagnostics.push({ severity: 'error', code: 'HAPROXY_CONFIG', file: '(haproxy -c)', message: `haproxy -c exited ${check.exitCode}: ${check.output.trim().split('\n').slice(-3).join(' | ')}` });
     }
   }
