@@ -81,6 +81,17 @@ describe('supervisor: per-file hold against the real haproxy -c', () => {
     expect(r.runs['policy.yaml']).toBe(livePolicy);
   });
 
+  it('a stricter policy judges unchanged files again: a live file it now refuses is left out', async () => {
+    const permissive = 'version: 1\nrules:\n  - files: ["*.cfg"]\n    sections: [defaults, frontend, backend]\n';
+    const a = 'backend a\n  stats enable\n';
+    const same = await judge({ '20-web.cfg': WEB, '50-a.cfg': a, 'policy.yaml': permissive }, { '20-web.cfg': WEB, '50-a.cfg': a, 'policy.yaml': permissive });
+    expect(same.held).toEqual([]);
+    // policy.yaml removed: the built-in default applies, which forbids `stats` in team files.
+    const stricter = await judge({ '20-web.cfg': WEB, '50-a.cfg': a }, { '20-web.cfg': WEB, '50-a.cfg': a, 'policy.yaml': permissive });
+    expect(stricter.held).toEqual(['50-a.cfg:2 POLICY_DIRECTIVE none']);
+    expect(Object.keys(stricter.runs)).toEqual(['20-web.cfg']);
+  });
+
   it('an alert placed only by HAProxy\'s summary holds that file (no line)', async () => {
     const r = await judge({ '20-web.cfg': WEB, '30-c.cfg': 'cache c\n  total-max-size 0\n' }, null);
     expect(r.checked.valid).toBe(true);

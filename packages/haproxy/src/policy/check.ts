@@ -39,6 +39,7 @@ export interface PolicyViolation {
 export function checkPolicy(policy: Policy, files: ReadonlyArray<{ path: string; data: Uint8Array }>): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   const rules = policy.rules.map((rule) => ({ rule, globs: rule.files.map(globToRegExp) }));
+  const cache = new Map<string, PatternSet>();
   for (const file of configFiles(files)) {
     const fileLevel = (code: PolicyCode, message: string, rule = 'name'): void => void out.push({ code, file: file.path, line: null, column: null, directive: null, rule, message });
     if (file.path === GLOBAL_FILE) {
@@ -54,12 +55,47 @@ export function checkPolicy(policy: Policy, files: ReadonlyArray<{ path: string;
       fileLevel('POLICY_NO_RULE', `no rule of the policy covers ${file.path}; add its name to a rule's files`, 'rules');
       continue;
     }
-    for (const section of parseConfigText(file.path, Buffer.from(file.data).toString('utf8'))) out.push(...checkSection(policy, match.rule, section));
+    for (const section of parseConfigText(file.path, Buffer.from(file.data).toString('utf8'))) out.push(...checkSection(policy, match.rule, section, cache));
   }
   return out;
 }
 
-function checkSection(policy: Policy, rule: PolicyRule, section: Section): PolicyViolation[] {
+interface Entry {
+  pattern: string;
+  from: string;
+  /** 0: the policy-wide `forbid`, 1: the rule's. */
+  rank: number;
+}
+
+/** Directive patterns compiled once per check, indexed by their first word when it is literal. */
+class PatternSet {
+  private readonly byWord = new Map<string, Entry[]>();
+  private readonly globbed: Entry[] = [];
+
+  constructor(entries: readonly Entry[]) {
+    for (const e of entries) {
+      const first = e.pattern.split(' ', 1)[0]!;
+      if (/[*?[]/.test(first)) this.globbed.push(e);
+      else this.byWord.set(first, [...(this.byWord.get(first) ?? []), e]);
+    }
+  }
+
+  /** The matching entry, the policy-wide `forbid` first. Hot: one call per config line. */
+  match(words: readonly string[]): Entry | undefined {
+    let best: Entry | undefined;
+    for (const list of [this.byWord.get(words[0] ?? ''), this.globbed]) {
+      if (!list) continue;
+      for (const e of list) {
+        if (!matchesDirective(e.pattern, words)) continue;
+        if (e.rank === 0) return e;
+        best ??= e;
+      }
+    }
+    return best;
+  }
+}
+
+function checkSection(policy: Policy, rule: PolicyRule, section: Section, cache: Map<string, PatternSet>): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   const ruleName = `files: ${rule.files.join(', ')}`;
   const at = (l: { line: number; column: number }, code: PolicyCode, directive: string, ruleText: string, message: string): void =>
@@ -68,26 +104,34 @@ function checkSection(policy: Policy, rule: PolicyRule, section: Section): Polic
     at(section, 'POLICY_SECTION', section.kind, `${ruleName} / sections`, `a "${section.kind}" section is not allowed in ${section.file} (allowed: ${rule.sections.join(', ') || 'none'})`);
     return out; // its lines would only repeat the finding
   }
-  const forbidden = [
-    ...[...(policy.forbid['*'] ?? []), ...(policy.forbid[section.kind] ?? [])].map((p) => ({ p, from: `forbid ${policy.forbid['*']?.includes(p) ? '*' : section.kind}` })),
-    ...[...(rule.forbid['*'] ?? []), ...(rule.forbid[section.kind] ?? [])].map((p) => ({ p, from: `${ruleName} / forbid` })),
-  ];
+  const key = `${policy.rules.indexOf(rule)}\0${section.kind}`;
+  let forbidden = cache.get(key);
+  if (!forbidden) {
+    const everywhere = policy.forbid['*'] ?? [];
+    forbidden = new PatternSet([
+      ...everywhere.map((p) => ({ pattern: p, from: 'forbid *', rank: 0 })),
+      ...(policy.forbid[section.kind] ?? []).filter((p) => !everywhere.includes(p)).map((p) => ({ pattern: p, from: `forbid ${section.kind}`, rank: 0 })),
+      ...[...(rule.forbid['*'] ?? []), ...(rule.forbid[section.kind] ?? [])].map((p) => ({ pattern: p, from: `${ruleName} / forbid`, rank: 1 })),
+    ]);
+    cache.set(key, forbidden);
+  }
   const only = rule.only[section.kind];
   for (const line of section.lines) {
-    const hit = forbidden.find((f) => matchesDirective(f.p, line.words));
+    const hit = forbidden.match(line.words);
     if (hit) {
-      at(line, 'POLICY_DIRECTIVE', directiveOf(hit.p, line.words), hit.from, `"${directiveOf(hit.p, line.words)}" is not allowed in ${section.file} (policy: ${hit.from})`);
+      const directive = directiveOf(hit.pattern, line.words);
+      at(line, 'POLICY_DIRECTIVE', directive, hit.from, `"${directive}" is not allowed in ${section.file} (policy: ${hit.from})`);
       continue;
     }
     if (only && line.words[0] && !only.some((p) => matchesDirective(p, line.words))) {
       at(line, 'POLICY_DIRECTIVE', line.words[0], `${ruleName} / only ${section.kind}`, `"${line.words[0]}" is not allowed in a ${section.kind} section of ${section.file} (only: ${only.join(', ')})`);
       continue;
     }
-    if (!rule.envVars && expandsEnv(line.text)) {
+    if (!rule.envVars && line.text.includes('$') && expandsEnv(line.text)) {
       at(line, 'POLICY_ENV', line.words[0] ?? '', `${ruleName} / envVars`, `environment variables may not be read in ${section.file} (they hold the node's secrets)`);
       continue;
     }
-    const path = rule.externalFiles ? undefined : externalPath(line.words);
+    const path = rule.externalFiles ? undefined : externalPath(line.words, line.text);
     if (path !== undefined) {
       at(line, 'POLICY_FILE_PATH', line.words[0] ?? '', `${ruleName} / externalFiles`, `"${path}" is outside the release; reference files by a path inside the templates (maps/x.map)`);
       continue;
@@ -134,11 +178,12 @@ function skipTo(text: string, from: number, ch: string): number {
 const FILE_ARGS = new Set(['-f', 'file', 'lf-file', 'crt', 'crt-list', 'ca-file', 'crl-file', 'ca-verify-file', 'server-state-file-name', 'config']);
 
 /** The first file path on the line that leaves the release (absolute, `~`, `..`), if any. */
-function externalPath(words: readonly string[]): string | undefined {
+function externalPath(words: readonly string[], text: string): string | undefined {
   const candidates: string[] = [];
+  const maps = text.includes('map');
   words.forEach((w, i) => {
     if (FILE_ARGS.has(w) && words[i + 1] !== undefined) candidates.push(words[i + 1]!);
-    for (const m of w.matchAll(/\bmap(?:_[a-z_]+)?\(([^,)]+)/g)) candidates.push(m[1]!);
+    if (maps) for (const m of w.matchAll(/\bmap(?:_[a-z_]+)?\(([^,)]+)/g)) candidates.push(m[1]!);
   });
   if (words[0] === 'errorfile' && words[2] !== undefined) candidates.push(words[2]);
   return candidates.find((p) => p.startsWith('/') || p.startsWith('~') || p.split('/').includes('..'));
