@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, GLOBAL_FILE, parseDiagnostics, parseSections } from '@api-server/haproxy';
+import { heldChanges } from './held-record.js';
 import { blame, substituteHeld, type Hold } from './hold.js';
 
 const f = (path: string, text: string) => ({ path, data: Buffer.from(text, 'utf8') });
@@ -40,5 +41,20 @@ describe('blame', () => {
     ['no location at all', '[ALERT] (1) : config : something odd\n', []],
   ])('%s', (_name, output, expected) => {
     expect(blame(parseDiagnostics(output, ['/d']), parseSections(files), rendered).map((h) => `${h.file}:${h.line}`)).toEqual(expected);
+  });
+});
+
+describe('heldChanges', () => {
+  const h = (file: string, reason = 'x', runs: 'live' | 'none' = 'live') => ({ file, template: null, since: 't', code: 'HAPROXY_CHECK', reason, line: 1, runs });
+  it.each([
+    ['nothing before, one now', [], [h('a')], ['a'], []],
+    ['same hold again: no change', [h('a')], [h('a')], [], []],
+    ['another reason', [h('a')], [h('a', 'y')], ['a'], []],
+    ['its live copy now left out', [h('a')], [h('a', 'x', 'none')], ['a'], []],
+    ['fixed', [h('a'), h('b')], [h('b')], [], ['a']],
+  ])('%s', (_name, before, after, changed, cleared) => {
+    const out = heldChanges(before, after);
+    expect(out.changed.map((x) => x.file)).toEqual(changed);
+    expect(out.cleared).toEqual(cleared);
   });
 });

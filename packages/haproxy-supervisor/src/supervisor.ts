@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
-import type { HeldFile } from './hold.js';
+import { HeldRecord } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
@@ -65,11 +65,11 @@ export class Supervisor {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly serial = new Serial();
   /** Files of the live version held at their last good output (or left out), and why. */
-  private held: HeldFile[] = [];
-  /** The newest candidate planned: its held files become `held` once it is live. */
-  private planned: Candidate | null = null;
+  private readonly held: HeldRecord;
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    this.held = new HeldRecord(o.log, o.metrics.heldFiles);
+  }
 
   /** `/readyz`: null when HAProxy runs a live version and no shutdown has begun. */
   ready(): string | null {
@@ -149,10 +149,10 @@ export class Supervisor {
     const { o } = this;
     o.state.attempt();
     const live = await o.live.current();
-    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, previous: this.held });
+    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, previous: this.held.current });
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
-    this.planned = candidate;
+    this.held.planning(candidate);
     let plan: ApplyPlan = planApply({ running: this.master !== null, live, candidate });
     if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
     o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason, held: candidate.held.map((h) => h.file) }, 'update planned');
@@ -202,7 +202,7 @@ export class Supervisor {
       return null;
     }
     const { candidate } = checked;
-    if (planned === this.planned) this.planned = candidate;
+    this.held.planning(candidate, planned);
     if (checked.warnings.length > 0) o.log.warn({ rendered: candidate.rendered.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
     return candidate;
   }
@@ -399,24 +399,12 @@ export class Supervisor {
   }
 
   private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
-    if (this.planned && this.planned.id === liveId) this.recordHeld(this.planned.held);
+    const held = this.held.live(liveId);
     setLiveVersion(this.o.metrics, liveId);
     this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
     // Live, but not everything rendered is: degraded until no file is held.
-    await this.o.state.success(liveId, { ...extra, held: this.held, haproxy: haproxyState(this.master, table) }, this.held.length > 0 ? 'degraded' : 'ok');
+    await this.o.state.success(liveId, { ...extra, held, haproxy: haproxyState(this.master, table) }, held.length > 0 ? 'degraded' : 'ok');
     await this.publishMetrics();
-  }
-
-  /** The live version's held files: state, gauge, and a log line naming each (file, template, since, why). */
-  private recordHeld(held: HeldFile[]): void {
-    const before = new Map(this.held.map((h) => [h.file, `${h.code}\0${h.reason}\0${h.runs}`]));
-    this.held = held;
-    this.o.metrics.heldFiles.set(held.length);
-    for (const h of held) {
-      if (before.get(h.file) === `${h.code}\0${h.reason}\0${h.runs}`) continue;
-      this.o.log.warn({ file: h.file, template: h.template, since: h.since, code: h.code, line: h.line, reason: h.reason, runs: h.runs }, h.runs === 'live' ? 'file held at its last good output' : 'file left out: it was never live');
-    }
-    for (const file of before.keys()) if (!held.some((h) => h.file === file)) this.o.log.info({ file }, 'file no longer held');
   }
 
   private async publishMetrics(): Promise<void> {
