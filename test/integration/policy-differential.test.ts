@@ -144,6 +144,17 @@ describe('policy and haproxy -c: apictl validate and a real node agree', () => {
     expect(await readFile(livePath('50-team-a.cfg'), 'utf8')).toBe(lastGood);
     expect((await pipeline.request('beta.example.test')).body).toBe('beta-1');
 
+    // A supervisor restart (kill -9: HAProxy keeps serving and is adopted) keeps reporting the hold and its age.
+    await pipeline.components.supervisor.stop('SIGKILL');
+    pipeline.components.supervisor.start();
+    const restarted = await waitFor(async () => {
+      const s = await supervisorState().catch(() => undefined);
+      return s?.haproxy?.adopted === true ? s : undefined;
+    }, { what: 'supervisor adopted HAProxy after kill -9' });
+    expect(restarted.held[0]).toMatchObject({ file: '50-team-a.cfg', code: 'POLICY_SECTION', since });
+    expect(restarted.status).toBe('degraded');
+    expect(metricValue((await getText(pipeline.metricsUrl('supervisor'))).body, 'haproxy_supervisor_held_files')).toBe(1);
+
     // Fixed: nothing held, status ok again.
     await pipeline.putTemplate('50-team-a.cfg.hbs', good.replace('mode http', 'mode http\n    balance leastconn'));
     const ok = await waitFor(async () => {

@@ -1,4 +1,5 @@
-import type { Logger } from '@api-server/core';
+import { readFile } from 'node:fs/promises';
+import { z, type Logger } from '@api-server/core';
 import type { Gauge } from 'prom-client';
 import type { Candidate } from './candidate.js';
 import type { HeldFile } from './hold.js';
@@ -11,6 +12,27 @@ export function heldChanges(before: readonly HeldFile[], after: readonly HeldFil
     changed: after.filter((h) => previous.get(h.file) !== key(h)),
     cleared: before.filter((h) => !after.some((a) => a.file === h.file)).map((h) => h.file),
   };
+}
+
+const heldState = z.object({
+  current: z.string().nullable(),
+  held: z.array(
+    z.object({ file: z.string(), template: z.string().nullable(), since: z.string(), code: z.string(), reason: z.string(), line: z.number().nullable(), runs: z.enum(['live', 'none']) }),
+  ),
+});
+
+/**
+ * The held files a previous supervisor recorded in its state file for this same live
+ * version, so a restart keeps reporting them (and their `since`); none otherwise.
+ */
+export async function previousHeld(stateFile: string, liveId: string | null): Promise<HeldFile[]> {
+  if (liveId === null) return [];
+  try {
+    const parsed = heldState.safeParse(JSON.parse(await readFile(stateFile, 'utf8')));
+    return parsed.success && parsed.data.current === liveId ? parsed.data.held : [];
+  } catch {
+    return []; // no state file yet, or unreadable: nothing to carry over
+  }
 }
 
 /**
@@ -27,6 +49,12 @@ export class HeldRecord {
   /** The live version's held files (the `since` of a file still held carries over). */
   get current(): HeldFile[] {
     return this.held;
+  }
+
+  /** At start: the held files of the live version as a previous supervisor left them. */
+  restore(held: HeldFile[]): void {
+    this.held = held;
+    this.gauge.set(held.length);
   }
 
   /** A candidate was planned, or `haproxy -c` turned `from` into `candidate` by holding more files. */

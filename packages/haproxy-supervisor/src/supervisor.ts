@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
-import { HeldRecord } from './held-record.js';
+import { HeldRecord, previousHeld } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
@@ -84,7 +85,9 @@ export class Supervisor {
     this.sweeper = setInterval(() => void this.sweep(), 1000);
     this.sweeper.unref();
     const live = await this.o.live.current();
-    await this.o.state.update({ current: live?.id ?? null });
+    // Read before the first write below replaces the previous supervisor's state file.
+    this.held.restore(await previousHeld(join(this.o.sharedDir, 'state', `${this.o.component}.json`), live?.id ?? null));
+    await this.o.state.update({ current: live?.id ?? null, held: this.held.current });
     setLiveVersion(this.o.metrics, live?.id ?? null);
     const adopted = await adoptMaster(this.o.paths);
     if (adopted) {
