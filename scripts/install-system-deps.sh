@@ -71,3 +71,6 @@ log "haproxy: $(haproxy -v | head -1)"
 log "consul:  $("$tools/consul" version | head -1)"
 log "promtool: $(promtool --version 2>&1 | head -1)"
 log "pnpm:    $(pnpm --version)"
+
+# A container engine for the registrator's tests (Debian's docker.io, started by hand; idempotent).
+log "docker:  $(bash "$root/scripts/docker-engine.sh")"

@@ -57,7 +57,7 @@ describe('pipeline faults', () => {
   const supervisorMetric = async (name: string, labels: Record<string, string> = {}) =>
     metricValue((await getText(pipeline.metricsUrl('supervisor'))).body, name, labels);
 
-  it('keeps the last good config while a template fails to render, names it, and recovers', async () => {
+  it('holds a template that fails to render (left out: it never rendered), names it, keeps the rest live, and recovers', async () => {
     const before = await liveId();
     await pipeline.putTemplate('50-broken.cfg.hbs', 'backend broken\n    mode http\n{{#each (service "web")}}\n    server {{id} {{address}}\n');
     const state = await waitFor(async () => {
@@ -66,10 +66,17 @@ describe('pipeline faults', () => {
     }, { what: 'renderer degraded' });
     expect(JSON.stringify(state.lastError)).toContain('50-broken.cfg.hbs');
     expect(state.lastError.context?.line ?? state.lastError.message).toBeTruthy();
-    expect(await liveId()).toBe(before);
+    // Per-file isolation (issue 9): the other files go live; the broken one is not among them.
+    expect(state.held).toMatchObject([{ file: '50-broken.cfg', template: '50-broken.cfg.hbs', code: 'TEMPLATE_PARSE' }]);
+    const supervisorSaw = async () => (await pipeline.state('haproxy-supervisor')).rendered as string | undefined;
+    await waitFor(async () => (await supervisorSaw()) === state.current, { what: 'the supervisor took the version without the broken file' });
+    expect(await readdir(join(pipeline.sharedDir, 'rendered/current'))).not.toContain('50-broken.cfg');
+    expect(await readdir(join(pipeline.sharedDir, 'live/current'))).not.toContain('50-broken.cfg');
     await pipeline.putTemplate('50-broken.cfg.hbs', 'backend broken\n    mode http\n');
     await waitFor(async () => (await pipeline.state('renderer')).status === 'ok', { what: 'renderer recovered' });
-    await waitFor(async () => (await liveId()) !== before, { what: 'new live version' });
+    const recovered = (await pipeline.state('renderer')).current as string;
+    await waitFor(async () => (await supervisorSaw()) === recovered && (await liveId()) !== before, { what: 'the recovered version live' });
+    expect(await readFile(join(pipeline.sharedDir, 'rendered/current/50-broken.cfg'), 'utf8')).toBe('backend broken\n    mode http\n');
   });
 
   // Per-file hold (changed on purpose): the failing file is held, left out as it was never

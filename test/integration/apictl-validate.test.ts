@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,27 @@ describe('apictl validate, render, diff (real HAProxy)', () => {
     ]);
     expect((await apictl(['validate', dir, '--catalog', catalog(), '--strict'])).code).toBe(1);
   });
+
+  it('applies the node\'s render limits: a runaway template times out and a ~1 GB one is over the size cap, each named', async () => {
+    const big = join(scratch, 'big-catalog.yaml');
+    const keys = Array.from({ length: 305 }, (_, i) => `  big/k${String(i).padStart(3, '0')}: "v"\n`).join('');
+    await writeFile(big, (await readFile(catalog(), 'utf8')).replace(/^kv:\n/m, `kv:\n${keys}`));
+    const each = (depth: number, body: string) => `${'{{#each (tree "big")}}'.repeat(depth)}${body}${'{{/each}}'.repeat(depth)}`;
+    const dir = await variant(async (d) => {
+      await writeFile(join(d, '90-loop.cfg.hbs'), `# loop\n${each(4, '')}\n`);
+      await writeFile(join(d, '91-huge.cfg.hbs'), `# huge\n${each(3, 'x'.repeat(35))}\n`);
+    });
+    const started = Date.now();
+    const r = await apictl(['validate', dir, '--catalog', big, '--format', 'json']);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { diagnostics: Array<{ code: string; file: string; message: string }> };
+    const found = report.diagnostics.filter((d) => d.code.startsWith('TEMPLATE_')).map((d) => [d.code, d.file.slice(dir.length + 1)]);
+    expect(found).toEqual([
+      ['TEMPLATE_TIMEOUT', '90-loop.cfg.hbs'],
+      ['TEMPLATE_OUTPUT_TOO_LARGE', '91-huge.cfg.hbs'],
+    ]);
+  }, 60_000);
 
   it('usage errors exit 2 and name the flag', async () => {
     const r = await apictl(['validate', join(repo, 'templates')]);

@@ -131,7 +131,7 @@ describe('policy and haproxy -c: apictl validate and a real node agree', () => {
     expect((await pipeline.request('alpha.example.test')).body).toBe('alpha-1');
     expect(metricValue((await getText(pipeline.metricsUrl('supervisor'))).body, 'haproxy_supervisor_held_files')).toBe(1);
     const status = await apictl(['status', '--shared-dir', pipeline.sharedDir]);
-    expect(status.stdout).toMatch(/haproxy-supervisor: held 50-team-a\.cfg\.hbs:3 \(50-team-a\.cfg\) since \d+s ago: HAPROXY_CHECK: unknown keyword 'balanse'.*; its last good output runs/);
+    expect(status.stdout).toMatch(/^ {2}50-team-a\.cfg {2}from 50-team-a\.cfg\.hbs:3 {2}HAPROXY_CHECK {2}since \d+s ago: unknown keyword 'balanse'.* {2}\(last good output runs\)$/m);
     const since = held.held[0].since as string;
 
     // Next release: A now breaks the policy instead; still held at the same last good output, held since the first failure.

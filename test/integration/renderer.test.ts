@@ -113,17 +113,23 @@ describe('renderer against a real Consul', () => {
     expect(metricValue(await metrics(), 'renderer_renders_total')).toBe(before.renders);
   });
 
-  it('a broken template keeps the last good version and names template and line; a fix recovers', async () => {
-    const good = await readCurrent(join(shared, 'rendered'));
+  it('a broken template is held (left out: it never rendered) while the rest is published; names template and line; a fix recovers', async () => {
     const goodText = await rendered();
-    await templates(WEB, { '60-broken.cfg.hbs': 'frontend x\n  bind :80\n  {{#each (service "web")}}\n' });
+    const next = await templates(WEB, { '60-broken.cfg.hbs': 'frontend x\n  bind :80\n  {{#each (service "web")}}\n' });
     await waitFor(async () => (await state()).status === 'degraded', { what: 'degraded state' });
     const s = await state();
     expect(s.lastError).toMatchObject({ code: 'TEMPLATE_PARSE', context: { template: '60-broken.cfg.hbs' } });
     expect(s.lastError.context.line).toBeGreaterThanOrEqual(3);
     expect(s.lastError.message).toContain('60-broken.cfg.hbs:');
-    expect((await readCurrent(join(shared, 'rendered')))?.id).toBe(good?.id);
-    expect(await rendered()).toBe(goodText);
+    expect(s.held).toMatchObject([{ file: '60-broken.cfg', template: '60-broken.cfg.hbs', code: 'TEMPLATE_PARSE', line: s.lastError.context.line }]);
+    // Per-file isolation (issue 9): the other files of the new templates version are published.
+    await waitFor(async () => JSON.parse(await rendered('manifest.json')).templates === next.id, { what: 'new templates version published' });
+    expect(JSON.parse(await rendered('manifest.json')).held).toEqual([{ path: '60-broken.cfg', template: '60-broken.cfg.hbs', code: 'TEMPLATE_PARSE', kept: false }]);
+    expect(await rendered('60-broken.cfg')).toBe('');
+    // This templates version carries the original 50-web (roundrobin) again: rendered as usual.
+    expect(await rendered()).toBe(goodText.replace('balance leastconn', 'balance roundrobin'));
+    expect(metricValue(await metrics(), 'renderer_held_files')).toBe(1);
+    expect(metricValue(await metrics(), 'renderer_holds_total', { code: 'TEMPLATE_PARSE' })).toBe(1);
     expect(metricValue(await metrics(), 'renderer_template_errors_total')).toBeGreaterThanOrEqual(1);
     expect((await getText(`${metricsUrl}/readyz`)).status).toBe(200);
 
@@ -136,6 +142,9 @@ describe('renderer against a real Consul', () => {
     await waitFor(async () => (await state()).status === 'ok', { what: 'recovered' });
     expect(await rendered('60-broken.cfg')).toBe('frontend x\n  bind :80\n');
     expect((await state()).lastError).toBeNull();
+    expect((await state()).held).toEqual([]);
+    expect(JSON.parse(await rendered('manifest.json')).held).toBeUndefined();
+    expect(metricValue(await metrics(), 'renderer_held_files')).toBe(0);
   });
 
   it('/metrics passes promtool; the textfile holds the key figures', async () => {

@@ -79,7 +79,7 @@ describe('deploy/k8s', () => {
   it('every container of ours is locked down, probed on its METRICS_ADDR port, and sized', async () => {
     const ds = (await kustomize(BASE)).find((o) => o.kind === 'DaemonSet')!;
     const names = podTemplate(ds)!.spec.containers.map((c) => c.name);
-    expect(names).toEqual(['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics', 'node-exporter']);
+    expect(names).toEqual(['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics', 'registrator', 'node-exporter']);
     for (const c of podTemplate(ds)!.spec.containers) {
       const sc = c.securityContext as any;
       expect(sc, c.name).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
@@ -111,12 +111,12 @@ describe('deploy/k8s', () => {
 describe('alerts', () => {
   it('refer only to metrics the components export', async () => {
     const rule = (await kustomize(BASE)).find((o) => o.kind === 'PrometheusRule') as any;
-    const sources = spawnSync('grep', ['-rhoE', "'[a-z0-9_]+'", ...['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'].map((p) => join(ROOT, 'packages', p, 'src'))], { encoding: 'utf8' }).stdout;
+    const sources = spawnSync('grep', ['-rhoE', "'[a-z0-9_]+'", ...['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics', 'registrator'].map((p) => join(ROOT, 'packages', p, 'src'))], { encoding: 'utf8' }).stdout;
     const defined = new Set(sources.split('\n').map((l) => l.replace(/'/g, '')));
     const exprs: string[] = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr as string));
     expect(exprs.length).toBeGreaterThan(5);
     for (const expr of exprs) {
-      const names = expr.replace(/\{[^}]*\}/g, '').match(/\b(haproxy|s3_sync|renderer|log_shipper)_[a-z_]+/g) ?? [];
+      const names = expr.replace(/\{[^}]*\}/g, '').match(/\b(haproxy|s3_sync|renderer|log_shipper|registrator)_[a-z_]+/g) ?? [];
       expect(names.length, expr).toBeGreaterThan(0);
       for (const name of names) expect(defined.has(name), `${name} in: ${expr}`).toBe(true);
     }

@@ -4,6 +4,7 @@ import { dev, devHelp } from './commands/dev.js';
 import { status, statusHelp } from './commands/status.js';
 import { completionCommand } from './commands/completion.js';
 import { diffCommand } from './commands/diff.js';
+import { geoipMapCommand } from './commands/geoip-map.js';
 import { publishCommand } from './commands/publish.js';
 import { releasesCommand } from './commands/releases.js';
 import { renderCommand } from './commands/render.js';
@@ -44,6 +45,7 @@ const commands: Record<string, { help: string; run: (argv: string[]) => Promise<
     releases: releasesCommand,
     rollback: rollbackCommand,
     completion: completionCommand,
+    'geoip-map': geoipMapCommand,
   }),
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StageState } from '@api-server/core';
-import { age, formatTable, heldLines, overallExitCode, statusRows } from './status-report.js';
+import { age, formatTable, heldReport, overallExitCode, statusRows } from './status-report.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const state = (over: Partial<StageState>): StageState => ({
@@ -50,7 +50,22 @@ describe('statusRows', () => {
   });
 });
 
-describe('heldLines', () => {
+describe('heldReport', () => {
+  it('lists the renderer\'s held files with template, line, code, age and reason; nothing when none', () => {
+    const held = [
+      { file: '60-loop.cfg', template: '60-loop.cfg.hbs', since: '2026-11-23T11:57:00Z', code: 'TEMPLATE_TIMEOUT', reason: '60-loop.cfg.hbs: rendering took longer than RENDER_TIMEOUT_MS (5000 ms); stopped' },
+      { file: '70-x.cfg', template: '70-x.cfg.hbs', since: '2026-11-23T11:59:30Z', code: 'TEMPLATE_RENDER', reason: 'bad\u001b[2J\nthing', line: 4 },
+    ];
+    const report = heldReport(new Map([['renderer', state({ component: 'renderer', status: 'degraded', held })]]), now).split('\n');
+    expect(report[0]).toMatch(/^HELD FILES/);
+    expect(report[1]).toBe('  60-loop.cfg  from 60-loop.cfg.hbs  TEMPLATE_TIMEOUT  since 3m ago: 60-loop.cfg.hbs: rendering took longer than RENDER_TIMEOUT_MS (5000 ms); stopped');
+    expect(report[2]).toBe('  70-x.cfg  from 70-x.cfg.hbs:4  TEMPLATE_RENDER  since 30s ago: bad [2J thing');
+    expect(heldReport(new Map([['renderer', state({ component: 'renderer', held: [] })]]), now)).toBe('');
+    expect(heldReport(new Map([['s3-sync', state({})]]), now)).toBe('');
+  });
+});
+
+describe('heldReport: the supervisor', () => {
   it('names each held file, its template line, since when, why and what runs', () => {
     const states = new Map<string, StageState | Error>([
       ['s3-sync', state({})],
@@ -60,9 +75,10 @@ describe('heldLines', () => {
       ] })],
       ['renderer', new Error('unreadable')],
     ]);
-    expect(heldLines(states, now)).toEqual([
-      "haproxy-supervisor: held 50-a.cfg.hbs:3 (50-a.cfg) since 2m ago: HAPROXY_CHECK: unknown keyword 'balanse'; its last good output runs",
-      'haproxy-supervisor: held 0-early.cfg since 60s ago: POLICY_FILE_ORDER: sorts before the global file; left out (never live)',
+    expect(heldReport(states, now).split('\n')).toEqual([
+      expect.stringMatching(/^HELD FILES \(haproxy-supervisor: /),
+      "  50-a.cfg  from 50-a.cfg.hbs:3  HAPROXY_CHECK  since 2m ago: unknown keyword 'balanse'  (last good output runs)",
+      '  0-early.cfg  from 0-early.cfg  POLICY_FILE_ORDER  since 60s ago: sorts before the global file  (left out)',
     ]);
   });
 });

@@ -50,35 +50,48 @@ export function formatTable(rows: StageRow[]): string {
     .join('\n');
 }
 
-/** A rendered file the supervisor holds at its last good output (state file `held`). */
-interface HeldEntry {
-  file: string;
-  template?: string | null;
-  since?: string;
-  code?: string;
-  reason?: string;
-  line?: number | null;
-  runs?: string;
-}
-
-/**
- * One line per held file under the table: which file (and template line), since when,
- * why, and what runs instead. Pure.
- */
-export function heldLines(states: Map<string, StageState | Error>, now: Date): string[] {
-  const out: string[] = [];
-  for (const [component, state] of states) {
-    if (state instanceof Error || !Array.isArray(state.held)) continue;
-    for (const h of state.held as HeldEntry[]) {
-      const where = `${h.template ?? h.file}${h.line ? `:${h.line}` : ''}`;
-      const runs = h.runs === 'live' ? 'its last good output runs' : 'left out (never live)';
-      out.push(`${component}: held ${where}${h.template ? ` (${h.file})` : ''} since ${age(h.since, now)}: ${h.code ?? 'HELD'}: ${(h.reason ?? '').split('\n')[0]}; ${runs}`);
-    }
-  }
-  return out;
-}
-
 /** Exit code for scripts: 0 all ok, 1 something degraded or failing. */
 export function overallExitCode(rows: StageRow[]): number {
   return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
+}
+
+/** One held file of a stage's state (`held[]`): the renderer's (template fails) or the supervisor's (policy or haproxy -c). */
+interface HeldEntry {
+  file?: unknown;
+  template?: unknown;
+  since?: unknown;
+  code?: unknown;
+  reason?: unknown;
+  line?: unknown;
+  /** Supervisor only: `live` (its last good output runs) or `none` (left out). */
+  runs?: unknown;
+}
+
+/** Stages that hold files, and what holding means there. */
+const HOLDERS: ReadonlyArray<[string, string]> = [
+  ['renderer', 'renderer: their template fails; the last good output is published, or none if it never rendered'],
+  ['haproxy-supervisor', 'haproxy-supervisor: they break policy.yaml or haproxy -c; the last good output runs, or none if never live'],
+];
+
+/**
+ * The held files of the renderer and the supervisor under the table, one line each
+ * (file, template and line, code, age, reason), or nothing when none is held. Reasons
+ * come from templates and HAProxy's output: control characters are blanked so a
+ * template cannot write escape sequences to the operator's terminal.
+ */
+export function heldReport(states: Map<string, StageState | Error>, now: Date): string {
+  const text = (v: unknown) => String(v ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const blocks: string[] = [];
+  for (const [component, meaning] of HOLDERS) {
+    const state = states.get(component);
+    if (!state || state instanceof Error || !Array.isArray(state['held']) || state['held'].length === 0) continue;
+    const lines = (state['held'] as HeldEntry[]).map((h) => {
+      const template = h.template ?? h.file;
+      const where = typeof h.line === 'number' ? `${text(template)}:${h.line}` : text(template);
+      const runs = h.runs === 'live' ? '  (last good output runs)' : h.runs === 'none' ? '  (left out)' : '';
+      return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(typeof h.since === 'string' ? h.since : null, now)}: ${text(h.reason)}${runs}`;
+    });
+    blocks.push([`HELD FILES (${meaning})`, ...lines].join('\n'));
+  }
+  return blocks.join('\n');
 }

@@ -116,13 +116,13 @@ function assemble(input: Inputs, holds: ReadonlyMap<string, Hold>): Candidate {
  * alerts blame no rendered file (or the rounds run out), the whole version is
  * rejected: CONFIG_INVALID with the rendered file, its template, the line and its text.
  */
-export async function validateCandidate(opts: { bin: string; scratchRoot: string; candidate: Candidate }): Promise<CheckedCandidate> {
+export async function validateCandidate(opts: { bin: string; scratchRoot: string; candidate: Candidate; hold?: boolean }): Promise<CheckedCandidate> {
   let candidate = opts.candidate;
   for (let round = 0; ; round++) {
     const result = await checkConfig(opts.bin, opts.scratchRoot, candidate.files);
     if (result.valid) return { valid: true, candidate, warnings: result.diagnostics.filter((d) => d.level === 'warning'), invalid: round };
     const input = inputs.get(candidate);
-    const more = input && !result.notRun && round < MAX_HOLD_ROUNDS ? nextHolds(candidate, input, result.diagnostics) : null;
+    const more = input && opts.hold !== false && !result.notRun && round < MAX_HOLD_ROUNDS ? nextHolds(candidate, input, result.diagnostics) : null;
     if (!more) return { valid: false, candidate, error: rejection(candidate, result.diagnostics, result.exitCode), invalid: round + 1 };
     candidate = assemble(input!, more);
   }

@@ -17,6 +17,10 @@ describe('renderer environment', () => {
       RENDER_CONSUL_MAX_STALE_MS: 2000,
       RENDER_CONSUL_CACHED: false,
       RENDER_CONSUL_CONCURRENCY: 16,
+      RENDER_TIMEOUT_MS: 5000,
+      RENDER_MAX_FILE_BYTES: 32 * 1024 * 1024,
+      RENDER_MAX_TOTAL_BYTES: 128 * 1024 * 1024,
+      RENDER_WORKER_MAX_HEAP_MB: 256,
       TEMPLATE_ENV_ALLOW: [],
     });
   });
@@ -36,6 +40,9 @@ describe('renderer environment', () => {
     [{ RENDER_BLOCKING_WAIT_S: '601' }, /RENDER_BLOCKING_WAIT_S/],
     [{ RENDER_CONSUL_CONCURRENCY: '0' }, /RENDER_CONSUL_CONCURRENCY/],
     [{ RENDER_CONSUL_STALE: 'maybe' }, /RENDER_CONSUL_STALE/],
+    [{ RENDER_TIMEOUT_MS: '0' }, /RENDER_TIMEOUT_MS/],
+    [{ RENDER_MAX_FILE_BYTES: '1e3x' }, /RENDER_MAX_FILE_BYTES/],
+    [{ RENDER_WORKER_MAX_HEAP_MB: '8' }, /RENDER_WORKER_MAX_HEAP_MB/],
     [{ RENDER_WAIT_MAXMS: '10' }, /RENDER_WAIT_MAXMS: unknown variable/],
     [{ TEMPLATE_ENV_ALLOWED: 'X' }, /TEMPLATE_ENV_ALLOWED: unknown variable/],
   ])('rejects %j naming the variable', (env, message) => {

@@ -1,4 +1,5 @@
 import { boolFromEnv, intFromEnv, listFromEnv, z } from '@api-server/core';
+import { DEFAULT_LIMITS } from './render/limits.js';
 import { parseConsulAddr } from './sources/consul-client.js';
 
 /** The renderer's environment (ARCHITECTURE.md, "processes, ports, environment"). */
@@ -37,6 +38,17 @@ export const rendererEnv = {
   RENDER_TEMPLATES_POLL_MS: intFromEnv(50).default(1000),
   /** Rendered versions kept besides current. */
   RENDER_KEEP_VERSIONS: intFromEnv(1).default(5),
+  /**
+   * Time budget of one template file, ms. Per file, so one runaway template cannot
+   * use up the others' time; a few seconds is ~100x a 1,000-service render (~45 ms).
+   */
+  RENDER_TIMEOUT_MS: intFromEnv(100).max(600_000).default(DEFAULT_LIMITS.timeoutMs),
+  /** Largest output of one file, bytes (default 32 MiB). */
+  RENDER_MAX_FILE_BYTES: intFromEnv(1024).default(DEFAULT_LIMITS.maxFileBytes),
+  /** Largest sum of freshly rendered files in one version, bytes (default 128 MiB). */
+  RENDER_MAX_TOTAL_BYTES: intFromEnv(1024).default(DEFAULT_LIMITS.maxTotalBytes),
+  /** V8 heap cap of the render worker thread, MB: a render that needs more fails alone (TEMPLATE_MEMORY_LIMIT). */
+  RENDER_WORKER_MAX_HEAP_MB: intFromEnv(32).max(16_384).default(256),
   /** Comma-separated variable names `(env "NAME")` may read. */
   TEMPLATE_ENV_ALLOW: listFromEnv.default([]),
   /** This node's name and IP for `{{node.name}}`/`{{node.address}}` (the Downward API); else asked from the agent. */

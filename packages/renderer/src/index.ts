@@ -3,7 +3,10 @@
  * function and the data it reads, and the Consul sources themselves, so that
  * `apictl validate --consul` reads Consul exactly as a node does.
  */
-export { renderTree, type RenderOptions, type RenderResult, type RenderedFile } from './render/render-tree.js';
+export { renderTree, type RenderOptions, type RenderResult, type RenderedFile, type FileFailure } from './render/render-tree.js';
+export { RenderWorker, type RenderWorkerOptions, type RenderJob, type RenderData } from './render/render-worker.js';
+export { DEFAULT_LIMITS, type RenderLimits } from './render/limits.js';
+export { applyTotalCap } from './held.js';
 export { buildRelease, type Manifest } from './render/manifest.js';
 export { haproxyId } from './render/helpers-format.js';
 export { MapDataView, fixtureDataView, type DataView, type CatalogFixture } from './data-view.js';

@@ -39,6 +39,8 @@ await runComponent({
         envAllow: env.TEMPLATE_ENV_ALLOW,
         node: { ...(env.NODE_NAME ? { name: env.NODE_NAME } : {}), ...(env.NODE_IP ? { address: env.NODE_IP } : {}) },
       },
+      limits: { timeoutMs: env.RENDER_TIMEOUT_MS, maxFileBytes: env.RENDER_MAX_FILE_BYTES, maxTotalBytes: env.RENDER_MAX_TOTAL_BYTES },
+      workerHeapMb: env.RENDER_WORKER_MAX_HEAP_MB,
       waitMinMs: env.RENDER_WAIT_MIN_MS,
       waitMaxMs: env.RENDER_WAIT_MAX_MS,
       templatesPollMs: env.RENDER_TEMPLATES_POLL_MS,

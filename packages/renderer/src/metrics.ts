@@ -46,9 +46,22 @@ export function rendererMetrics(registry: Registry) {
     }),
     templateErrors: new Counter({ name: 'renderer_template_errors_total', help: 'Template parse and render errors.', registers }),
     waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
+    held: new Gauge({ name: 'renderer_held_files', help: 'Output files held at their last good version because their template failed.', registers }),
+    holdEvents: new Counter({
+      name: 'renderer_holds_total',
+      help: 'Times an output file became held (or its reason changed), by error code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    workerRestarts: new Counter({
+      name: 'renderer_render_worker_restarts_total',
+      help: 'Render worker threads stopped (time budget) or lost (heap limit, crash) and replaced.',
+      registers,
+    }),
   };
   // Every series exists from the start, so rate() and alerts see a 0 before the first event.
   for (const result of ['published', 'unchanged', 'error']) metrics.renders.inc({ result }, 0);
+  for (const code of ['TEMPLATE_PARSE', 'TEMPLATE_RENDER', 'TEMPLATE_TIMEOUT', 'TEMPLATE_OUTPUT_TOO_LARGE', 'TEMPLATE_MEMORY_LIMIT']) metrics.holdEvents.inc({ code }, 0);
   for (const mode of ['blocking', 'immediate']) {
     for (const result of ['success', 'error']) metrics.consulRequests.inc({ result, mode }, 0);
     metrics.consulInFlight.set({ mode }, 0);
@@ -66,4 +79,6 @@ export const TEXTFILE_FAMILIES = [
   'renderer_watches',
   'renderer_empty_results_held_total',
   'renderer_queries_waiting',
+  'renderer_held_files',
+  'renderer_holds_total',
 ];

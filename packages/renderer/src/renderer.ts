@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   backoffDelay,
   describeError,
+  isAbortError,
   publishVersion,
   readCurrent,
   writeTextfile,
@@ -11,18 +12,25 @@ import {
   type StateReporter,
 } from '@api-server/core';
 import type { Registry } from 'prom-client';
+import { HeldFiles } from './held-files.js';
+import { applyTotalCap, withHeldOutputs } from './held.js';
 import { TEXTFILE_FAMILIES, type RendererMetrics } from './metrics.js';
 import type { Query } from './queries.js';
 import { Quiescence } from './quiescence.js';
+import type { RenderLimits } from './render/limits.js';
 import { buildRelease } from './render/manifest.js';
-import { renderTree, type RenderOptions } from './render/render-tree.js';
+import type { RenderOptions } from './render/render-tree.js';
+import { RenderWorker } from './render/render-worker.js';
 import { TemplatesInput } from './templates-input.js';
 import { DependencyWatches } from './watches.js';
 
 export interface RendererOptions {
   sharedDir: string;
   keepVersions: number;
-  render: RenderOptions;
+  render: Pick<RenderOptions, 'env' | 'envAllow' | 'node'>;
+  limits: RenderLimits;
+  /** The render worker's V8 heap cap, MB. */
+  workerHeapMb: number;
   waitMinMs: number;
   waitMaxMs: number;
   templatesPollMs: number;
@@ -39,10 +47,11 @@ export interface RendererOptions {
 
 /**
  * The renderer's loop: a pass renders `templates/current` against the cache of Consul
- * answers, starts watches for what the templates asked, and publishes
- * `rendered/current` only when every query has answered and every template rendered.
- * Changes (Consul answers, a new templates version) are coalesced by the quiescence
- * timer; passes never overlap.
+ * answers (in the render worker), starts watches for what the templates asked, and
+ * publishes `rendered/current` once every query has answered. A template that fails
+ * (error, time budget, size cap) holds its output at the last good bytes while the
+ * other files are published. Changes (Consul answers, a new templates version) are
+ * coalesced by the quiescence timer; passes never overlap.
  */
 export class Renderer {
   private readonly watches: DependencyWatches;
@@ -54,11 +63,25 @@ export class Renderer {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private overBudget = false;
+  private readonly worker: RenderWorker;
+  private readonly held: HeldFiles;
+  private heldRetryTimer: NodeJS.Timeout | undefined;
   /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
   consulConnectionLimit: number | undefined;
 
   constructor(private readonly o: RendererOptions) {
     this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs });
+    this.held = new HeldFiles({ rendered: this.rendered, log: o.log, metrics: o.metrics });
+    this.worker = new RenderWorker({
+      render: { ...o.render, env: allowedEnv(o.render), maxFileBytes: o.limits.maxFileBytes },
+      timeoutMs: o.limits.timeoutMs,
+      heapMb: o.workerHeapMb,
+      onRestart: (reason) => {
+        o.metrics.workerRestarts.inc();
+        o.state.count('renderWorkerRestarts');
+        o.log.warn({ reason }, 'render worker stopped: a new one takes over');
+      },
+    });
     this.templates = new TemplatesInput(join(o.sharedDir, 'templates'), {
       pollMs: o.templatesPollMs,
       onChange: () => this.quiet.trigger(),
@@ -101,8 +124,11 @@ export class Renderer {
   async stop(): Promise<void> {
     this.quiet.cancel();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.heldRetryTimer);
     this.templates.stop();
     this.watches.stop();
+    // Terminating the worker ends a render in progress at once, whatever the template does.
+    await this.worker.close();
     await this.running;
   }
 
@@ -134,7 +160,8 @@ export class Renderer {
         return;
       }
       const stopTimer = metrics.duration.startTimer();
-      const result = renderTree(templates.files, this.watches.view, this.o.render);
+      const skip = this.held.skip(templates.id, this.watches.answers);
+      const result = await this.worker.render({ templates, data: { cache: this.watches.answers }, skip });
       this.watches.ensure(result.dependencies);
       metrics.watches.set(this.watches.size);
       this.checkConnectionBudget();
@@ -146,30 +173,32 @@ export class Renderer {
         return;
       }
       if (result.errors.length > 0) {
-        metrics.renders.inc({ result: 'error' });
         metrics.templateErrors.inc(result.errors.length);
         state.count('templateErrors', result.errors.length);
-        for (const err of result.errors) log.error({ err, templates: templates.id }, 'template failed: keeping the last good rendered version');
-        await state.failure(result.errors[0], { waitingFor: [], templates: templates.id, errors: result.errors.map((e) => describeError(e)) });
-        return;
       }
-      this.watches.retain(result.dependencies);
+      const capped = applyTotalCap(result.files, this.o.limits.maxTotalBytes);
+      const keep = this.held.settle(result, [...result.failed, ...capped.failed], skip, templates.id, this.watches.answers);
+      this.watches.retain([...keep].map((id) => ({ id })));
       metrics.watches.set(this.watches.size);
-      const ids = result.dependencies.map((q) => q.id);
-      const release = buildRelease(result.files, ids, templates.id);
+      this.scheduleHeldRetry();
+      const ids = [...keep].sort();
+      const out = withHeldOutputs(capped.files, this.held.list, await this.held.lastGood());
+      const release = buildRelease(out.files, ids, templates.id, out.held);
       const published = await publishVersion({ root: this.rendered, keep: this.o.keepVersions }, release.files, release.id);
       stopTimer();
       metrics.renders.inc({ result: published.changed ? 'published' : 'unchanged' });
       if (published.changed) {
         metrics.lastPublish.set(Date.now() / 1000);
         state.count('published');
-        log.info({ version: published.id, templates: templates.id, files: release.manifest.files.length, dependencies: ids.length }, 'published rendered version');
+        log.info({ version: published.id, templates: templates.id, files: release.manifest.files.length, held: out.held.length, dependencies: ids.length }, 'published rendered version');
       } else {
         log.debug({ version: published.id }, 'rendered output unchanged');
       }
       this.failures = 0;
-      await this.succeeded(published.id, { waitingFor: [], templates: templates.id, errors: [] });
+      const report = this.held.report();
+      await this.succeeded(published.id, { waitingFor: [], templates: templates.id, errors: result.errors.map((e) => describeError(e)), held: report.held }, report.error);
     } catch (err) {
+      if (this.o.signal.aborted && isAbortError(err)) return;
       // Not a template problem (a read or write failed): keep the last good version, retry.
       metrics.renders.inc({ result: 'error' });
       const delay = backoffDelay(++this.failures, this.o.backoff);
@@ -184,11 +213,20 @@ export class Renderer {
     }
   }
 
-  /** A good pass; the state stays degraded while some Consul query is failing. */
-  private async succeeded(current: string, extra: Record<string, unknown>): Promise<void> {
-    const failing = [...this.consulFailing.values()][0];
+  /** A published pass; the state stays degraded while some Consul query fails or some file is held. */
+  private async succeeded(current: string, extra: Record<string, unknown>, heldError: unknown): Promise<void> {
+    const failing = [...this.consulFailing.values()][0] ?? heldError;
     if (failing === undefined) await this.o.state.success(current, extra);
     else await this.o.state.update({ ...extra, current }).then(() => this.o.state.failure(failing));
+  }
+
+  /** A template held for a costly failure is tried again at its retry time even if nothing else changes. */
+  private scheduleHeldRetry(): void {
+    clearTimeout(this.heldRetryTimer);
+    const at = this.held.nextRetry();
+    if (at === undefined || this.o.signal.aborted) return;
+    this.heldRetryTimer = setTimeout(() => this.request(), Math.max(0, at - Date.now()) + 10);
+    this.heldRetryTimer.unref();
   }
 
   /**
@@ -231,4 +269,14 @@ export class Renderer {
       void writeTextfile(this.o.sharedDir, 'renderer', this.o.registry, TEXTFILE_FAMILIES).catch(() => undefined);
     }
   }
+}
+
+/** Only the variables templates may read go to the worker (the rest of the environment stays here). */
+function allowedEnv(render: Pick<RenderOptions, 'env' | 'envAllow'>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of render.envAllow ?? []) {
+    const value = render.env?.[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }

@@ -48,6 +48,11 @@ export class DependencyWatches {
     return this.entries.size;
   }
 
+  /** Query id -> the answer templates see (the render worker is sent what changed). */
+  get answers(): ReadonlyMap<string, unknown> {
+    return this.cache;
+  }
+
   ids(): string[] {
     return [...this.entries.keys()];
   }
@@ -78,7 +83,7 @@ export class DependencyWatches {
   }
 
   /** Stops every watch whose query is not in `keep`, and drops its cached answer. */
-  retain(keep: readonly Query[]): void {
+  retain(keep: readonly { id: string }[]): void {
     const ids = new Set(keep.map((q) => q.id));
     for (const [id, entry] of this.entries) {
       if (ids.has(id)) continue;

@@ -11,6 +11,7 @@ const FLAGS: Record<string, string> = {
   status: '--shared-dir --json --help',
   dev: '--work-dir --http-port --free-ports --quiet --help',
   completion: 'bash',
+  'geoip-map': '--blocks --locations --ranges --only --out --help',
 };
 
 /** A bash completion script: commands, their flags, files and directories where a path goes. */
@@ -31,7 +32,7 @@ _apictl() {
   cmd="\${COMP_WORDS[1]}"
   case "\$prev" in
     --format) COMPREPLY=( $(compgen -W "text json github markdown" -- "\$cur") ); return ;;
-    --catalog) COMPREPLY=( $(compgen -f -- "\$cur") ); return ;;
+    --catalog|--blocks|--locations|--ranges) COMPREPLY=( $(compgen -f -- "\$cur") ); return ;;
     --out|--work-dir|--shared-dir) COMPREPLY=( $(compgen -d -- "\$cur") ); return ;;
   esac
   case "\$cmd" in

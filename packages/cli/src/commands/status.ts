@@ -1,13 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageState } from '@api-server/core';
-import { formatTable, heldLines, overallExitCode, statusRows } from '../status-report.js';
+import { formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
 export const statusHelp = `apictl status [--shared-dir DIR] [--json]
 
 Prints every stage of this node's pipeline: its status, the version it holds, when it
-last succeeded and its last error; then each rendered file the supervisor holds at its
-last good output (file, template line, since when, why). Reads SHARED_DIR/state/*.json (default /shared).
+last succeeded and its last error; then each file the renderer or the supervisor holds
+at its last good output (file, template line, since when, why). Reads SHARED_DIR/state/*.json (default /shared).
 Exit code 1 when a stage is degraded or failing.
 
 Examples:
@@ -38,7 +38,9 @@ export async function status(opts: { sharedDir: string; json: boolean }, out: (s
   if (opts.json) {
     out(JSON.stringify(Object.fromEntries([...states].map(([k, v]) => [k, v instanceof Error ? { error: v.message } : v])), null, 2));
   } else {
-    out([formatTable(rows), ...heldLines(states, new Date())].join('\n'));
+    out(formatTable(rows));
+    const held = heldReport(states, new Date());
+    if (held) out(`\n${held}`);
   }
   return overallExitCode(rows);
 }

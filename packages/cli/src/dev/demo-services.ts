@@ -2,7 +2,11 @@ import { createServer, type Server } from 'node:http';
 import { freePort } from './free-port.js';
 import type { ConsulDev } from './consul-dev.js';
 
-/** A loopback HTTP instance that answers with its own id, so a request shows who served it. */
+/**
+ * A loopback HTTP instance that answers with its own id, so a request shows who served it.
+ * `GET /request-headers` answers `{"instance": id, "headers": {...}}` instead: what a
+ * backend behind the edge sees (client address, request id, country headers).
+ */
 export class DemoInstance {
   hits = 0;
   private constructor(
@@ -17,6 +21,11 @@ export class DemoInstance {
     const box: { instance?: DemoInstance } = {};
     const server = createServer((req, res) => {
       if (box.instance) box.instance.hits++;
+      if (req.url === '/request-headers') {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-instance': id });
+        res.end(`${JSON.stringify({ instance: id, headers: req.headers })}\n`);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain', 'x-instance': id });
       res.end(`${id}\n`);
     });

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PipelineError, readTree } from '@api-server/core';
@@ -84,9 +84,11 @@ export class DevPod {
         nodeName: hostname(),
         nodeIp: '127.0.0.1',
         ownImagePrefix: 'api-server/',
+        skip: (await engineSocketPresent()) ? {} : { registrator: `no container engine at ${DOCKER_SOCKET}` },
         overrides: {
           ...addresses,
           renderer: { ...addresses.renderer, CONSUL_HTTP_ADDR: started.consul.addr },
+          registrator: { ...addresses.registrator, CONSUL_HTTP_ADDR: started.consul.addr },
           's3-sync': { ...addresses['s3-sync'], ...started.s3.env(), SYNC_INTERVAL_MS: String(opts.syncIntervalMs ?? 1000) },
           // A laptop has no load balancer to drain: Ctrl-C should not wait the manifest's 15 s.
           'haproxy-supervisor': { ...addresses['haproxy-supervisor'], DRAIN_SECONDS: '1' },
@@ -177,5 +179,13 @@ async function addressPlan(objects: K8sObject[], opts: DevPodOptions): Promise<R
   }
   return out;
 }
+
+/** The engine socket the manifest mounts for the registrator (DOCKER_HOST there). */
+const DOCKER_SOCKET = '/var/run/docker.sock';
+const engineSocketPresent = () =>
+  stat(DOCKER_SOCKET).then(
+    (s) => s.isSocket(),
+    () => false,
+  );
 
 export const defaultWorkDir = (repoRoot: string) => resolve(repoRoot, '.tmp/dev');

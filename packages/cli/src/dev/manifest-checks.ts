@@ -11,8 +11,10 @@ export const VOLUME_CONTRACT: Record<string, { writers: string[]; readers: strin
   live: { writers: ['haproxy-supervisor'], readers: [] },
   run: { writers: ['haproxy-supervisor'], readers: ['metrics'] },
   'host-logs': { writers: ['log-shipper'], readers: ['metrics'] },
-  state: { writers: ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'], readers: [] },
+  state: { writers: ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics', 'registrator'], readers: [] },
   textfile: { writers: ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'], readers: ['node-exporter'] },
+  // The engine's API socket: only the registrator, read-only (it only reads the API).
+  'docker-sock': { writers: [], readers: ['registrator'] },
 };
 
 /** Containers of ours, by component name, with the capabilities each may add. */
@@ -22,6 +24,7 @@ export const COMPONENT_CAPABILITIES: Record<string, string[]> = {
   'haproxy-supervisor': ['NET_BIND_SERVICE'],
   'log-shipper': [],
   metrics: [],
+  registrator: [],
 };
 
 /**

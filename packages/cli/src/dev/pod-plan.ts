@@ -23,6 +23,8 @@ export interface PlanOptions {
   overrides: Record<string, Record<string, string>>;
   /** Images built from this repository (others, like node-exporter, are not run locally). */
   ownImagePrefix: string;
+  /** Containers not to run here, with the reason (the registrator on a machine without an engine). */
+  skip?: Record<string, string>;
 }
 
 /**
@@ -44,6 +46,11 @@ export function planPod(objects: K8sObject[], opts: PlanOptions): { plans: Proce
   for (const c of template.spec.containers) {
     if (!c.image.startsWith(opts.ownImagePrefix)) {
       skipped.push({ container: c.name, reason: `third-party image ${c.image}` });
+      continue;
+    }
+    const skip = opts.skip?.[c.name];
+    if (skip) {
+      skipped.push({ container: c.name, reason: skip });
       continue;
     }
     const root = join(opts.workDir, 'containers', c.name);

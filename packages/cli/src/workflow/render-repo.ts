@@ -1,5 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { fixtureDataView, renderTree, type RenderResult } from '@api-server/renderer';
+import { applyTotalCap, DEFAULT_LIMITS, RenderWorker, type RenderData, type RenderResult } from '@api-server/renderer';
 import type { Catalog } from './catalog.js';
 import type { ConsulSnapshot } from './consul-snapshot.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -24,20 +24,34 @@ export interface RepoRender {
 /** Consul answers arrive per pass: a pass that met new queries renders again (consul-template's model). */
 const MAX_PASSES = 10;
 
-/** Renders the tree as the renderer would, and turns its errors into diagnostics. */
+/** The render worker's heap here: as on a node by default (RENDER_WORKER_MAX_HEAP_MB). */
+const WORKER_HEAP_MB = 256;
+
+/**
+ * Renders the tree as the renderer would (in its render worker, with a node's default
+ * limits: time budget per file, size caps per file and per version), and turns its
+ * errors into diagnostics.
+ */
 export async function renderRepo(files: readonly VersionFile[], data: DataSpec, renderEnv: RenderEnv): Promise<RepoRender> {
   const env = { ...(data.kind === 'fixture' ? data.catalog.env : {}), ...renderEnv.env };
   const options = { env, envAllow: Object.keys(env), node: { ...(data.kind === 'fixture' ? data.catalog.fixture.node : {}), ...renderEnv.node } };
+  const worker = new RenderWorker({ render: { ...options, maxFileBytes: DEFAULT_LIMITS.maxFileBytes }, timeoutMs: DEFAULT_LIMITS.timeoutMs, heapMb: WORKER_HEAP_MB });
+  const templates = { id: 'repo', files };
+  const render = async (source: RenderData) => withTotalCap(await worker.render({ templates, data: source }));
   let result: RenderResult;
-  if (data.kind === 'fixture') {
-    result = renderTree(files, fixtureDataView(data.catalog.fixture), options);
-  } else {
-    let pass = 0;
-    for (;;) {
-      result = renderTree(files, data.snapshot.view, options);
-      if (result.missing.length === 0 || ++pass >= MAX_PASSES) break;
-      await data.snapshot.answer(result.missing);
+  try {
+    if (data.kind === 'fixture') {
+      result = await render({ fixture: data.catalog.fixture });
+    } else {
+      let pass = 0;
+      for (;;) {
+        result = await render({ cache: data.snapshot.values });
+        if (result.missing.length === 0 || ++pass >= MAX_PASSES) break;
+        await data.snapshot.answer(result.missing);
+      }
     }
+  } finally {
+    await worker.close();
   }
   const sources = new Map(files.filter((f) => f.path.endsWith('.hbs')).map((f) => [f.path, Buffer.from(f.data).toString('utf8')]));
   const diagnostics = result.errors.map((e) => templateDiagnostic(e, sources));
@@ -45,4 +59,11 @@ export async function renderRepo(files: readonly VersionFile[], data: DataSpec, 
     diagnostics.push({ severity: 'error', code: 'CONSUL_NO_ANSWER', file: '.', message: `no answer for ${q.id} after ${MAX_PASSES} passes` });
   }
   return { result, diagnostics, sources };
+}
+
+/** The per-version size cap, as a node applies it (a file over it is an error here). */
+function withTotalCap(result: RenderResult): RenderResult {
+  const capped = applyTotalCap(result.files, DEFAULT_LIMITS.maxTotalBytes);
+  if (capped.failed.length === 0) return result;
+  return { ...result, files: capped.files, failed: [...result.failed, ...capped.failed], errors: [...result.errors, ...capped.failed.map((f) => f.error)] };
 }

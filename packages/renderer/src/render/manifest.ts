@@ -6,6 +6,15 @@ export interface Manifest {
   templates: string | null;
   files: Array<{ path: string; template: string | null }>;
   dependencies: string[];
+  /** Outputs whose template failed: `kept` true when the file is its last good output, false when left out. Absent when none. */
+  held?: HeldFile[];
+}
+
+export interface HeldFile {
+  path: string;
+  template: string;
+  code: string;
+  kept: boolean;
 }
 
 /** The complete version to publish: rendered files plus `manifest.json`, and its content id. */
@@ -13,11 +22,13 @@ export function buildRelease(
   files: readonly RenderedFile[],
   dependencies: readonly string[],
   templatesId: string | null,
+  held: readonly HeldFile[] = [],
 ): { files: VersionFile[]; manifest: Manifest; id: string } {
   const manifest: Manifest = {
     templates: templatesId,
     files: files.map((f) => ({ path: f.path, template: f.template })),
     dependencies: [...dependencies],
+    ...(held.length > 0 ? { held: held.map((h) => ({ ...h })) } : {}),
   };
   const out: VersionFile[] = [
     ...files.map((f) => ({ path: f.path, data: f.data })),

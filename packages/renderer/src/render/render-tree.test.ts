@@ -132,3 +132,81 @@ describe('renderTree files', () => {
     expect(healthServiceQuery('a', { passing: true }).id).toBe(healthServiceQuery('a').id);
   });
 });
+
+describe('renderTree per-file isolation', () => {
+  const outcome = (files: Record<string, string>, opts: RenderOptions = {}) => {
+    const result = renderTree(tree(files), fixtureDataView(fixture), opts);
+    return {
+      files: result.files.map((f) => f.path),
+      failed: result.failed.map((f) => [f.template, f.output, f.error.code]),
+      errors: result.errors.map((e) => [e.code, e.context['template']]),
+    };
+  };
+
+  it.each<[string, Record<string, string>, RenderOptions, ReturnType<typeof outcome>]>([
+    [
+      'a failing template fails alone',
+      { 'a.cfg.hbs': '{{nope}}', 'b.cfg.hbs': 'ok', 'c.map': 'x' },
+      {},
+      { files: ['b.cfg', 'c.map'], failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_RENDER']], errors: [['TEMPLATE_RENDER', 'a.cfg.hbs']] },
+    ],
+    [
+      'a broken partial fails the templates that include it, with its own error, reported once',
+      { 'a.cfg.hbs': '{{> be}}', 'b.cfg.hbs': 'x{{> be}}', 'c.cfg.hbs': 'fine', 'partials/be.hbs': '{{#each}}' },
+      {},
+      {
+        files: ['c.cfg'],
+        failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_PARSE'], ['b.cfg.hbs', 'b.cfg', 'TEMPLATE_PARSE']],
+        errors: [['TEMPLATE_PARSE', 'partials/be.hbs']],
+      },
+    ],
+    [
+      'an error inside a partial fails the including template',
+      { 'a.cfg.hbs': '{{> be}}', 'b.cfg.hbs': 'ok', 'partials/be.hbs': '{{oops}}' },
+      {},
+      { files: ['b.cfg'], failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_RENDER']], errors: [['TEMPLATE_RENDER', 'partials/be.hbs']] },
+    ],
+    [
+      'an output over maxFileBytes fails that file',
+      { 'a.cfg.hbs': 'x'.repeat(2000), 'b.cfg.hbs': 'small' },
+      { maxFileBytes: 1024 },
+      { files: ['b.cfg'], failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_OUTPUT_TOO_LARGE']], errors: [['TEMPLATE_OUTPUT_TOO_LARGE', 'a.cfg.hbs']] },
+    ],
+    [
+      'a loop over the cap inside a partial stops while it grows and names the partial',
+      { 'a.cfg.hbs': '{{> big}}', 'partials/big.hbs': '{{#each (tree "cfg")}}{{#each (tree "cfg")}}' + 'y'.repeat(600) + '{{/each}}{{/each}}' },
+      { maxFileBytes: 1024 },
+      { files: [], failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_OUTPUT_TOO_LARGE']], errors: [['TEMPLATE_OUTPUT_TOO_LARGE', 'partials/big.hbs']] },
+    ],
+    ['skipped templates neither render nor fail', { 'a.cfg.hbs': '{{nope}}', 'b.cfg.hbs': 'ok' }, { skip: new Set(['a.cfg.hbs']) }, { files: ['b.cfg'], failed: [], errors: [] }],
+    [
+      'an output conflict fails the output',
+      { 'a.cfg.hbs': 'x', 'a.cfg': 'y' },
+      {},
+      { files: ['a.cfg', 'a.cfg'], failed: [['a.cfg.hbs', 'a.cfg', 'TEMPLATE_OUTPUT_CONFLICT']], errors: [['TEMPLATE_OUTPUT_CONFLICT', 'a.cfg.hbs']] },
+    ],
+  ])('%s', (_name, files, opts, want) => {
+    expect(outcome(files, opts)).toEqual(want);
+  });
+
+  it('records which template read which query (partials count for the includer) and reports each start', () => {
+    const started: string[] = [];
+    const result = renderTree(
+      tree({ 'a.hbs': '{{> p}}{{key "cfg/maxconn"}}', 'b.hbs': '{{#each (service "web")}}{{/each}}', 'partials/p.hbs': '{{node.name}}' }),
+      fixtureDataView(fixture),
+      { onTemplate: (t) => started.push(t) },
+    );
+    expect(result.usedBy).toEqual({ 'a.hbs': ['agent.self', 'kv.get(cfg%2Fmaxconn)'], 'b.hbs': ['health.service(web)'] });
+    expect(started).toEqual(['a.hbs', 'b.hbs']);
+  });
+});
+
+describe('renderTree with an output cap', () => {
+  it('{{#each}} under the cap guard keeps its semantics (block params, @last, else)', () => {
+    const src = '{{#each (tree "cfg/hosts") as |e i|}}{{i}}:{{e.key}}={{e.value}}{{#if @last}}!{{/if}};{{/each}}{{#each (tree "none")}}x{{else}}empty{{/each}}';
+    const plain = renderTree(tree({ 't.hbs': src }), fixtureDataView(fixture));
+    const capped = renderTree(tree({ 't.hbs': src }), fixtureDataView(fixture), { maxFileBytes: 1000 });
+    expect(capped.files[0]?.data.toString()).toBe('0:a=a.example;1:b=b.example!;empty');
+    expect(capped.files[0]?.data.toString()).toBe(plain.files[0]?.data.toString());
+  });
+});

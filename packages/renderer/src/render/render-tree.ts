@@ -5,7 +5,9 @@ import { compareStrings, type NodeInfo, type Query } from '../queries.js';
 import { templateError } from './errors.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
 import { formatHelpers } from './helpers-format.js';
+import { guardEach, isStringLengthError, outputTooLarge } from './limits.js';
 import { RenderScope } from './scope.js';
+import { TrackingView } from './tracking-view.js';
 
 export interface RenderOptions {
   /** Environment `(env ...)` reads; only names in `envAllow` are visible. */
@@ -13,6 +15,19 @@ export interface RenderOptions {
   envAllow?: readonly string[];
   /** This node when known without Consul (NODE_NAME / NODE_IP); the rest comes from agent.self. */
   node?: Partial<NodeInfo>;
+  /** Largest output of one file in bytes: over it, that file fails with TEMPLATE_OUTPUT_TOO_LARGE. */
+  maxFileBytes?: number;
+  /** Templates not to render this time (held by the caller): no output, no failure. */
+  skip?: ReadonlySet<string>;
+  /** Called as each template starts, so a caller that stops a stuck render knows which file it was. */
+  onTemplate?: (template: string) => void;
+}
+
+/** A template that did not produce its output; the caller holds `output` at its last good bytes. */
+export interface FileFailure {
+  template: string;
+  output: string;
+  error: PipelineError;
 }
 
 /** One output file; `template` is the `.hbs` it came from, null for a copied file. */
@@ -27,8 +42,12 @@ export interface RenderResult {
   dependencies: Query[];
   /** Queries with no answer yet: the pass is incomplete and must not be published. */
   missing: Query[];
-  /** Template failures, in path order. Only meaningful when `missing` is empty. */
+  /** Template failures, in path order (each once; a broken partial included). Only meaningful when `missing` is empty. */
   errors: PipelineError[];
+  /** The outputs that failed, by template, in path order. */
+  failed: FileFailure[];
+  /** Template -> the query ids it read this time (partials count for the template that included them). */
+  usedBy: Record<string, string[]>;
 }
 
 const COMPILE = { noEscape: true, strict: true } as const;
@@ -43,22 +62,39 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * name without `.hbs`, `partials/**.hbs` become partials, other files are copied.
  */
 export function renderTree(templates: readonly VersionFile[], data: DataView, options: RenderOptions = {}): RenderResult {
-  const scope = new RenderScope(data);
+  const view = new TrackingView(data);
+  const scope = new RenderScope(view);
   const hb = Handlebars.create();
   hb.registerHelper(fieldsFirst(formatHelpers(scope)));
   hb.registerHelper(fieldsFirst(dataHelpers(scope, { env: options.env ?? {}, envAllow: options.envAllow ?? [], node: options.node ?? {} })));
+  const maxBytes = options.maxFileBytes;
+  if (maxBytes !== undefined) {
+    guardEach(hb, maxBytes, () => {
+      throw outputTooLarge(scope.where().template, maxBytes + 1, maxBytes, 'file', rootOf(scope));
+    });
+  }
   const errors: PipelineError[] = [];
+  const failed: FileFailure[] = [];
   const files: RenderedFile[] = [];
   const sorted = [...templates].sort((a, b) => compareStrings(a.path, b.path));
+  const fail = (template: string, output: string, error: PipelineError) => {
+    if (!errors.includes(error)) errors.push(error);
+    failed.push({ template, output, error });
+  };
 
   for (const file of sorted.filter((f) => isPartial(f.path))) {
+    const name = file.path.slice(PARTIALS.length, -'.hbs'.length);
     const partial = parse(hb, file, { template: file.path });
     if (partial instanceof PipelineError) {
       errors.push(partial);
+      // Registered anyway, so a template that includes it fails with this error (and is
+      // held), not with "partial not found"; a template that does not include it is unaffected.
+      hb.registerPartial(name, (() => {
+        throw partial;
+      }) as unknown as Handlebars.Template);
       continue;
     }
     const compiled = hb.compile(partial, COMPILE);
-    const name = file.path.slice(PARTIALS.length, -'.hbs'.length);
     // A wrapper, so an error inside the partial names the partial's file and line.
     hb.registerPartial(name, ((context: unknown, opts: Handlebars.RuntimeOptions) =>
       scope.within(file.path, () => {
@@ -71,31 +107,50 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
   }
 
   for (const file of sorted) {
-    if (isPartial(file.path)) continue;
+    if (isPartial(file.path) || options.skip?.has(file.path)) continue;
     if (!file.path.endsWith('.hbs')) {
       files.push({ path: file.path, data: file.data, template: null });
       continue;
     }
+    const output = file.path.slice(0, -'.hbs'.length);
+    options.onTemplate?.(file.path);
+    view.current = file.path;
     const ast = parse(hb, file, { template: file.path });
     if (ast instanceof PipelineError) {
-      errors.push(ast);
+      fail(file.path, output, ast);
       continue;
     }
     try {
       const text = scope.within(file.path, () => hb.compile(ast, COMPILE)(rootContext(scope, options.node ?? {}), RUNTIME));
-      files.push({ path: file.path.slice(0, -'.hbs'.length), data: Buffer.from(text, 'utf8'), template: file.path });
+      const data = Buffer.from(text, 'utf8');
+      if (maxBytes !== undefined && data.length > maxBytes) throw outputTooLarge(file.path, data.length, maxBytes, 'file');
+      files.push({ path: output, data, template: file.path });
     } catch (err) {
-      errors.push(templateError(err, 'render', { template: file.path }, ast));
+      const error = isStringLengthError(err)
+        ? outputTooLarge(file.path, Number.MAX_SAFE_INTEGER, maxBytes ?? 0, 'file', { detail: 'the output exceeds the largest string V8 can hold' })
+        : templateError(err, 'render', { template: file.path }, ast);
+      fail(file.path, output, error);
     }
   }
+  view.current = undefined;
 
-  errors.push(...outputConflicts(files));
+  for (const conflict of outputConflicts(files)) {
+    fail(String(conflict.context['template']), String(conflict.context['output']), conflict);
+  }
   return {
     files: files.sort((a, b) => compareStrings(a.path, b.path)),
     dependencies: [...scope.dependencies.values()].sort((a, b) => compareStrings(a.id, b.id)),
     missing: [...scope.missing.values()].sort((a, b) => compareStrings(a.id, b.id)),
     errors,
+    failed,
+    usedBy: view.usedBy(),
   };
+}
+
+/** `includedFrom` when the loop over the cap sits in a partial. */
+function rootOf(scope: RenderScope): Record<string, unknown> {
+  const where = scope.where();
+  return where.includedFrom === undefined ? {} : { includedFrom: where.includedFrom };
 }
 
 function isPartial(path: string): boolean {

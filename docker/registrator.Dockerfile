@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1.7
+# registrator: built from the repository root:
+#   docker build -f docker/registrator.Dockerfile -t api-server/registrator:0.1.0 .
+# Pin the base by digest in your registry mirror (NODE_IMAGE=node:22-bookworm-slim@sha256:...).
+# It talks to the engine through the socket the DaemonSet mounts (DOCKER_HOST); user 10001
+# needs the socket's group (the node's docker GID) as a supplemental group (README).
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+RUN npm install -g pnpm@10.20.0
+WORKDIR /src
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
+COPY packages ./packages
+RUN pnpm install --frozen-lockfile --filter "@api-server/registrator..."
+RUN pnpm exec tsc -b packages/registrator
+# Only the package, its built output and its production dependencies.
+RUN pnpm --filter "@api-server/registrator" deploy --legacy --prod /out
+
+FROM ${NODE_IMAGE}
+WORKDIR /app
+COPY --from=build --chown=0:0 /out /app/packages/registrator
+ENV NODE_ENV=production SHARED_DIR=/shared
+USER 10001:10001
+ENTRYPOINT ["node", "--enable-source-maps", "packages/registrator/dist/main.js"]
