@@ -49,10 +49,9 @@ export class StateReporter {
     this.state.lastAttemptAt = new Date().toISOString();
   }
 
-  /** A step succeeded; `degraded` when it succeeded only in part (a supervisor holding some files back). */
-  success(current: string | null, extra: Record<string, unknown> = {}, status: 'ok' | 'degraded' = 'ok'): Promise<void> {
+  success(current: string | null, extra: Record<string, unknown> = {}): Promise<void> {
     const now = new Date().toISOString();
-    Object.assign(this.state, extra, { status, current, lastSuccessAt: now, lastError: null });
+    Object.assign(this.state, extra, { status: 'ok', current, lastSuccessAt: now, lastError: null });
     this.state.lastAttemptAt ??= now;
     return this.flush();
   }

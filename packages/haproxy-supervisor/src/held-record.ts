@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z, type Logger } from '@api-server/core';
+import { PipelineError, z, type Logger } from '@api-server/core';
 import type { Gauge } from 'prom-client';
 import type { Candidate } from './candidate.js';
 import type { HeldFile } from './hold.js';
@@ -12,6 +12,21 @@ export function heldChanges(before: readonly HeldFile[], after: readonly HeldFil
     changed: after.filter((h) => previous.get(h.file) !== key(h)),
     cleared: before.filter((h) => !after.some((a) => a.file === h.file)).map((h) => h.file),
   };
+}
+
+/**
+ * The state file's `lastError` while files are held: the first held file, in the terms
+ * the whole-version rejection used (CONFIG_INVALID for `haproxy -c`, POLICY_VIOLATION for
+ * the policy), so alerts and `apictl status` keep naming the file and line.
+ */
+export function heldError(held: readonly HeldFile[], rendered: unknown): PipelineError {
+  const first = held[0]!;
+  const code = first.code === 'HAPROXY_CHECK' ? 'CONFIG_INVALID' : 'POLICY_VIOLATION';
+  const where = `${first.template ?? first.file}${first.line ? `:${first.line}` : ''}`;
+  const others = held.length > 1 ? ` (and ${held.length - 1} more held file(s))` : '';
+  return new PipelineError(code, `${first.file} held at its last good output${first.runs === 'none' ? ' (left out: never live)' : ''}, ${where}: ${first.reason}${others}`, {
+    context: { file: first.file, template: first.template, line: first.line, rule: first.code, runs: first.runs, held: held.length, rendered: typeof rendered === 'string' ? rendered : null },
+  });
 }
 
 const heldState = z.object({

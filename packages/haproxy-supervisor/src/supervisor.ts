@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
-import { HeldRecord, previousHeld } from './held-record.js';
+import { heldError, HeldRecord, previousHeld } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
@@ -491,8 +491,14 @@ export class Supervisor {
     const held = this.held.live(liveId);
     setLiveVersion(this.o.metrics, liveId);
     this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
-    // Live, but not everything rendered is: degraded until no file is held.
-    await this.o.state.success(liveId, { ...extra, held, haproxy: haproxyState(this.master, table) }, held.length > 0 ? 'degraded' : 'ok');
+    const fields = { ...extra, held, haproxy: haproxyState(this.master, table) };
+    // Live, but not everything rendered is: degraded, its lastError naming a held file, until none is.
+    if (held.length > 0) {
+      // failure() derives degraded/failing from `current`: it is live now.
+      this.o.state.state.current = liveId;
+      await this.o.state.failure(heldError(held, extra.rendered), { ...fields, lastSuccessAt: new Date().toISOString() });
+    }
+    else await this.o.state.success(liveId, fields);
     await this.publishMetrics();
   }
 

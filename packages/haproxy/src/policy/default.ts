@@ -46,14 +46,16 @@ export const PLATFORM_SECTIONS: readonly string[] = [
  * (`http-request auth`, `errorfiles`); not `cache` (its shared memory is sized per
  * node: the platform's call), `defaults` (it would change every later team's
  * backends) or listeners. No file defines `global` (the supervisor owns it) or
- * `program` (commands run as HAProxy's user). File references stay inside the release,
- * and no line reads environment variables (secrets live there).
+ * `program` (commands run as HAProxy's user). Team files reference files only inside
+ * the release (platform files may name mounted certificates), and no line reads
+ * environment variables (secrets live there).
  */
 export const DEFAULT_POLICY: Policy = {
   version: 1,
   forbid: { '*': [...EVERYWHERE_FORBIDDEN], global: [...GLOBAL_FORBIDDEN] },
   rules: [
     { files: ['50-*.cfg'], sections: ['backend', 'userlist', 'http-errors'], forbid: { '*': [...TEAM_FORBIDDEN] }, only: {}, externalFiles: false, envVars: false },
-    { files: ['*.cfg'], sections: [...PLATFORM_SECTIONS], forbid: {}, only: {}, externalFiles: false, envVars: false },
+    // Platform files may name certificates and CA files where the node mounts them (absolute paths).
+    { files: ['*.cfg'], sections: [...PLATFORM_SECTIONS], forbid: {}, only: {}, externalFiles: true, envVars: false },
   ],
 };
