@@ -29,7 +29,7 @@ async function judge(rendered: Record<string, string>, live: Record<string, stri
   for (const [path, text] of Object.entries(rendered)) await writeFile(join(dir, path), text);
   const globalText = checkGlobal(scratch);
   const liveFiles = live ? Object.entries(live).map(([p, t]) => f(p, t)) : null;
-  const built = await buildCandidate({ rendered: { id: `r${n}`, dir }, globalText, live: liveFiles });
+  const built = await buildCandidate({ rendered: { id: `r${n}`, dir }, globalText, live: liveFiles, liveJudged: true });
   if (!built.ok) throw built.error;
   const checked = await validateCandidate({ bin: 'haproxy', scratchRoot: scratch, candidate: built.candidate });
   const runs = checked.candidate ? Object.fromEntries(checked.candidate.files.filter((x) => x.path !== GLOBAL_FILE).map((x) => [x.path, Buffer.from(x.data).toString('utf8')])) : {};

@@ -48,7 +48,14 @@ const inputs = new WeakMap<Candidate, Inputs>();
  * A file breaking the policy (including the file-name rules: no rendered file may take
  * or sort before the global file's place) is held; every other file goes ahead.
  */
-export async function buildCandidate(opts: { rendered: RenderedPointer; globalText: string; live?: readonly VersionFile[] | null; previous?: readonly HeldFile[] }): Promise<BuiltCandidate> {
+export async function buildCandidate(opts: {
+  rendered: RenderedPointer;
+  globalText: string;
+  live?: readonly VersionFile[] | null;
+  /** The live version passed this process's checks (policy included): its unchanged files need no new verdict. */
+  liveJudged?: boolean;
+  previous?: readonly HeldFile[];
+}): Promise<BuiltCandidate> {
   let renderedFiles: VersionFile[];
   try {
     renderedFiles = await readTree(opts.rendered.dir);
@@ -64,7 +71,7 @@ export async function buildCandidate(opts: { rendered: RenderedPointer; globalTe
   const resolved = resolvePolicy(renderedFiles, fallback?.source === 'file' ? fallback.policy : null);
   const holds = new Map<string, Hold>();
   if (resolved.error) holds.set(POLICY_FILE, { file: POLICY_FILE, code: 'POLICY_INVALID', reason: `policy.yaml: ${resolved.error.message} (the ${resolved.source === 'fallback' ? 'live' : 'built-in'} policy applies)`, line: resolved.error.line });
-  for (const v of checkPolicy(resolved.policy, unjudged(renderedFiles, live))) {
+  for (const v of checkPolicy(resolved.policy, opts.liveJudged ? unjudged(renderedFiles, live) : renderedFiles)) {
     if (!holds.has(v.file)) holds.set(v.file, { file: v.file, code: v.code, reason: `${v.message} [${v.rule}]`, line: v.line });
   }
   const input: Inputs = { rendered: opts.rendered, renderedFiles, live, policy: resolved.policy, policySource: resolved.source, globalText: opts.globalText, previous: opts.previous ?? [] };
@@ -73,7 +80,8 @@ export async function buildCandidate(opts: { rendered: RenderedPointer; globalTe
 
 /**
  * The rendered files the policy still has to judge: under an unchanged policy.yaml, a
- * file byte-equal to its live copy passed it already (live copies are judged too).
+ * file byte-equal to its copy in a live version this process judged passed it already
+ * (live copies are judged too; a version left by an older supervisor is judged again).
  * Saves most of the check on a server-only change of 1,000 backends.
  */
 function unjudged(rendered: readonly VersionFile[], live: readonly VersionFile[] | null): VersionFile[] {

@@ -165,7 +165,7 @@ export class Supervisor {
     const { o } = this;
     o.state.attempt();
     const live = await o.live.current();
-    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, previous: this.held.current });
+    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, liveJudged: live ? this.checked.has(live.id) : false, previous: this.held.current });
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
     this.held.planning(candidate);
