@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getWithHost } from '../../packages/cli/src/dev/http-probe.js';
+import { getWithHost } from '../../packages/devkit/src/http-probe.js';
 import { REPO_ROOT } from '../helpers/component.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -49,7 +49,7 @@ describe('apictl dev: the pod from its own manifest', () => {
 
   it('routes requests, then shuts everything down on SIGINT with no orphan', { timeout: 240_000 }, async () => {
     workDir = await mkdtemp(join(tmpdir(), 'dev-pod-'));
-    const runner = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/dist/main.js'), 'dev', '--free-ports', '--quiet', '--work-dir', workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const runner = spawn(process.execPath, [join(REPO_ROOT, 'packages/devkit/dist/main.js'), '--free-ports', '--quiet', '--work-dir', workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     runner.stdout.on('data', (d: Buffer) => (output += d.toString()));
     runner.stderr.on('data', (d: Buffer) => (output += d.toString()));

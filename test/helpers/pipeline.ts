@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { DemoInstance } from '../../packages/cli/src/dev/demo-services.js';
+import { DemoInstance } from '../../packages/devkit/src/demo-services.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import { freePort } from '../../packages/cli/src/dev/free-port.js';
+import { freePort } from '../../packages/devkit/src/free-port.js';
 
 // One implementation for `apictl dev` and the tests.
 export { freePort };

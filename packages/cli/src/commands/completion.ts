@@ -60,6 +60,8 @@ Examples:
   apictl completion bash | sudo tee /etc/bash_completion.d/apictl`;
 
 export const completionCommand: Command = {
+  name: 'completion',
+  summary: 'print the shell completion script',
   help: completionHelp,
   async run(argv, io) {
     if (argv[0] !== 'bash') {

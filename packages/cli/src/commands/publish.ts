@@ -42,6 +42,8 @@ Examples:
   ID=$(apictl publish templates --catalog catalog.yaml --to s3://routing/prod -m "add billing")`;
 
 export const publishCommand: Command = {
+  name: 'publish',
+  summary: 'validate and upload a release, then point CURRENT at it',
   help: publishHelp,
   async run(argv, io) {
     try {

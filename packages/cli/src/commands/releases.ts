@@ -15,6 +15,8 @@ Examples:
   apictl releases --to s3://routing/prod --json | jq -r '.releases[1].id'`;
 
 export const releasesCommand: Command = {
+  name: 'releases',
+  summary: 'list the releases in S3 and which one is live',
   help: releasesHelp,
   async run(argv, io) {
     try {

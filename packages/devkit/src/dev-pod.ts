@@ -9,7 +9,8 @@ import { freePort, until } from './free-port.js';
 import { getWithHost } from './http-probe.js';
 import { kustomize, podTemplate, type K8sObject } from './kustomize.js';
 import { planPod, type ProcessPlan } from './pod-plan.js';
-import { LocalContainer, prepareVolumes } from './pod-runner.js';
+import { ProcessRunner } from './process-runner.js';
+import type { PodRunner, RunnerContext, RunningContainer } from './runner.js';
 import { S3Dev } from './s3-dev.js';
 
 export interface DevPodOptions {
@@ -19,6 +20,8 @@ export interface DevPodOptions {
   freePorts?: boolean;
   httpPort?: number;
   syncIntervalMs?: number;
+  /** How the containers run (default: local processes). */
+  runner?: PodRunner;
   echo?: (container: string, line: string) => void;
 }
 
@@ -30,6 +33,8 @@ export interface DevPodSummary {
   source: string;
   sharedVolumes: string;
   logs: string;
+  /** The runner's kind (`processes`). */
+  runner: string;
   containers: Record<string, { pid: number | undefined; metrics: string | undefined; log: string }>;
   skipped: Array<{ container: string; reason: string }>;
   demo: Array<{ id: string; service: string; port: number }>;
@@ -50,7 +55,7 @@ export class DevPod {
     readonly summary: DevPodSummary,
     readonly consul: ConsulDev,
     readonly s3: S3Dev,
-    readonly containers: LocalContainer[],
+    readonly containers: RunningContainer[],
     readonly demo: DemoInstance[],
     readonly plans: ProcessPlan[],
   ) {}
@@ -64,7 +69,7 @@ export class DevPod {
     const bucket = source.hostname;
     const prefix = source.pathname.replace(/^\/+|\/+$/g, '');
 
-    const started: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: LocalContainer[] } = { demo: [], containers: [] };
+    const started: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: RunningContainer[] } = { demo: [], containers: [] };
     try {
       started.consul = await ConsulDev.start({ bin: consulBin(opts.repoRoot), nodeName: hostname() });
       started.s3 = await S3Dev.start([bucket]);
@@ -95,12 +100,10 @@ export class DevPod {
         },
       });
       const logDir = join(opts.workDir, 'logs');
-      await prepareVolumes(opts.workDir, plans, { 'host-logs': join(opts.workDir, 'host/var/log/api-server') });
-      for (const plan of plans) {
-        const container = new LocalContainer(plan, logDir, opts.echo);
-        await container.start();
-        started.containers.push(container);
-      }
+      const runner = opts.runner ?? new ProcessRunner();
+      const ctx: RunnerContext = { workDir: opts.workDir, logDir, hostPaths: { 'host-logs': join(opts.workDir, 'host/var/log/api-server') }, echo: opts.echo };
+      await runner.prepare(plans, ctx);
+      for (const plan of plans) started.containers.push(await runner.start(plan, ctx));
       const env = (name: string, key: string) => plans.find((p) => p.container === name)?.env[key];
       const httpAddr = env('renderer', 'HTTP_BIND') ?? '127.0.0.1:8080';
       const summary: DevPodSummary = {
@@ -111,6 +114,7 @@ export class DevPod {
         source: `s3://${bucket}/${prefix}`,
         sharedVolumes: join(opts.workDir, 'volumes'),
         logs: logDir,
+        runner: runner.kind,
         containers: Object.fromEntries(
           started.containers.map((c) => [c.plan.container, { pid: c.pid, metrics: c.plan.env.METRICS_ADDR && `http://${c.plan.env.METRICS_ADDR}/metrics`, log: join(logDir, `${c.plan.container}.log`) }]),
         ),
@@ -143,7 +147,7 @@ export class DevPod {
   }
 }
 
-async function stopAll(s: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: LocalContainer[] }): Promise<void> {
+async function stopAll(s: { consul?: ConsulDev; s3?: S3Dev; demo: DemoInstance[]; containers: RunningContainer[] }): Promise<void> {
   // Reverse start order: the supervisor (and its HAProxy) before the stages feeding it.
   for (const c of [...s.containers].reverse()) await c.stop(20_000);
   await Promise.all(s.demo.map((d) => d.stop()));
