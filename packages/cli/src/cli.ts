@@ -55,7 +55,7 @@ export async function runApictl(argv: string[], io: CommandIo): Promise<number> 
     io.err(`apictl: unknown command "${name}"\n\n${usage()}`);
     return EXIT.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if ((rest.includes('--help') || rest.includes('-h')) && command !== devCommand) {
     io.out(command.help);
     return EXIT.ok;
   }

@@ -1,11 +1,11 @@
 import { EXIT, type Command } from '../workflow/command-io.js';
 
 /**
- * Where the developer kit's entry sits relative to this file: packages/cli/dist ->
- * packages/devkit/dist in a checkout, and node_modules/@api-server/cli/dist ->
- * node_modules/@api-server/devkit/dist when both are installed side by side.
+ * Where the developer kit's entry may sit relative to this file: in a checkout,
+ * packages/cli/dist/commands -> packages/devkit/dist; in the installed bundle
+ * (node_modules/@api-server/cli/dist/apictl.js) -> node_modules/@api-server/devkit/dist.
  */
-const DEVKIT_ENTRY = new URL('../../devkit/dist/index.js', import.meta.url);
+const DEVKIT_ENTRIES = ['../../../devkit/dist/index.js', '../../devkit/dist/index.js'].map((p) => new URL(p, import.meta.url));
 
 const devHelp = `apictl dev [options]
 
@@ -21,14 +21,19 @@ export const devCommand: Command = {
   summary: 'run the pod locally and publish template edits to it (developer kit)',
   help: devHelp,
   async run(argv, io) {
-    let devkit: { devCommand: Command };
-    try {
-      devkit = (await import(DEVKIT_ENTRY.href)) as { devCommand: Command };
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-      io.err(`apictl dev: the developer kit is not installed here (looked for ${DEVKIT_ENTRY.pathname}).\nIt runs from a checkout of the api-server repository: scripts/dev.sh, or "pnpm build && pnpm exec apictl-dev".`);
+    let devkit: { devkitCommand: Command } | undefined;
+    for (const entry of DEVKIT_ENTRIES) {
+      try {
+        devkit = (await import(entry.href)) as { devkitCommand: Command };
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      }
+    }
+    if (!devkit) {
+      io.err(`apictl dev: the developer kit is not installed here (looked for ${DEVKIT_ENTRIES.map((e) => e.pathname).join(', ')}).\nIt runs from a checkout of the api-server repository: scripts/dev.sh, or "pnpm build && pnpm exec apictl-dev".`);
       return EXIT.failure;
     }
-    return devkit.devCommand.run(argv, io);
+    return devkit.devkitCommand.run(argv, io);
   },
 };
