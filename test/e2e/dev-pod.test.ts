@@ -40,7 +40,7 @@ const alive = (pid: number) => {
 };
 
 /**
- * Issue 3: `apictl dev` starts the pod from deploy/k8s (the manifest's commands, env
+ * Issues 3, 12.6: `apictl-dev` (packages/devkit) starts the pod from deploy/k8s (the manifest's commands, env
  * and mounts) with embedded Consul and S3, routes a real request, and on Ctrl-C
  * leaves no process behind.
  */
@@ -60,7 +60,7 @@ function headerOf(url: string, host: string, name: string): Promise<string | und
   });
 }
 
-describe('apictl dev: the pod from its own manifest', () => {
+describe('apictl-dev: the pod from its own manifest', () => {
   let workDir = '';
   let templates = '';
   afterAll(async () => {
@@ -79,7 +79,7 @@ describe('apictl dev: the pod from its own manifest', () => {
     runner.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => runner.once('exit', (code) => r(code)));
     try {
-      const ready = await waitFor(() => /^READY (.*)$/m.exec(output)?.[1], { timeoutMs: 150_000, what: 'READY from apictl dev' }).catch((err: Error) => {
+      const ready = await waitFor(() => /^READY (.*)$/m.exec(output)?.[1], { timeoutMs: 150_000, what: 'READY from apictl-dev' }).catch((err: Error) => {
         throw new Error(`${err.message}; output:\n${output.slice(-4000)}`);
       });
       const { http } = JSON.parse(ready) as { http: string };
@@ -152,7 +152,7 @@ describe('apictl dev: the pod from its own manifest', () => {
   });
 });
 
-describe('apictl dev: a busy port', () => {
+describe('apictl-dev: a busy port', () => {
   let workDir = '';
   let holder: Server | undefined;
   afterAll(async () => {
