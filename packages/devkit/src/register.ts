@@ -50,7 +50,7 @@ export const registerCommand: Command = {
       io.out(`registered ${id}: service "${name}" at 127.0.0.1:${port} in ${summary.consul}`);
       return EXIT.ok;
     } catch (e) {
-      return failure('register', e, io);
+      return failure('dev register', e, io);
     }
   },
 };
