@@ -89,6 +89,11 @@ export class TemplatePublisher {
       clearTimeout(timer);
       timer = setTimeout(kick, debounceMs);
     });
+    // The tree removed or unreadable: say so and stop watching; the pod keeps its release.
+    this.watcher.on('error', (err) => {
+      report({ ok: false, id: undefined, lines: [`${root}: cannot watch any more (${err.message}); restart apictl-dev to resume publishing`], ms: 0 });
+      this.watcher?.close();
+    });
   }
 
   async close(): Promise<void> {
