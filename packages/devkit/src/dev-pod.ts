@@ -74,6 +74,9 @@ export class DevPod {
 
   static async start(opts: DevPodOptions): Promise<DevPod> {
     const templatesDir = resolve(opts.templatesDir ?? join(opts.repoRoot, 'templates'));
+    if (!(await stat(templatesDir).then((s) => s.isDirectory(), () => false))) {
+      throw new PipelineError('DEV_TEMPLATES_MISSING', `${templatesDir}: no such directory (give a config repository, or --templates DIR)`, { context: { templates: templatesDir } });
+    }
     const objects = await kustomize(join(opts.repoRoot, 'deploy/k8s'));
     const problems = checkManifest(objects);
     if (problems.length) throw new PipelineError('DEV_MANIFEST_INVALID', `deploy/k8s has problems:\n  ${problems.join('\n  ')}`);

@@ -6,7 +6,7 @@ const SUBCOMMANDS: Record<string, Command> = { up: devCommand, register: registe
 
 /**
  * The developer kit as one command: `apictl-dev [up|register] ...` and, from a
- * checkout, `apictl dev [up|register] ...`. No subcommand (or a flag first) is `up`.
+ * checkout, `apictl dev [up|register] ...`. No subcommand is `up`.
  */
 export const devkitCommand: Command = {
   name: 'dev',
@@ -18,11 +18,8 @@ export const devkitCommand: Command = {
       io.out((rest[0] && SUBCOMMANDS[rest[0]]?.help) || devHelp);
       return EXIT.ok;
     }
+    // Anything else is `up`'s: flags, or a config repository (a typo there is reported as a missing directory).
     const sub = first ? SUBCOMMANDS[first] : undefined;
-    if (first && !first.startsWith('-') && !sub) {
-      io.err(`apictl-dev: unknown command "${first}" (up, register)\n\n${devHelp}`);
-      return EXIT.usage;
-    }
     const [command, args] = sub ? [sub, rest] : [devCommand, argv];
     if (args.includes('--help') || args.includes('-h')) {
       io.out(command.help);

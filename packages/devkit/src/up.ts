@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, failure, UsageError, type Command } from '@api-server/cli';
 import { bannerLines } from './banner.js';
 import { DevPod, defaultWorkDir } from './dev-pod.js';
 import type { PublishResult } from './template-publisher.js';
 
-export const devHelp = `apictl-dev [up] [--templates DIR] [--work-dir DIR] [--http-port N] [--free-ports] [--quiet]
+export const devHelp = `apictl-dev [up] [REPO] [--templates DIR] [--work-dir DIR] [--http-port N] [--free-ports] [--quiet]
 apictl-dev register NAME PORT [--id ID] [--work-dir DIR]
 
 Runs the whole pod locally from its own manifest (deploy/k8s): each container's command,
@@ -18,7 +18,8 @@ published; a broken save is not, and the pod keeps serving the last good release
 A busy port fails at once, naming it. Ctrl-C stops everything.
 
 Options:
-  --templates DIR   the template tree to serve and watch (a config repository's templates/)
+  REPO              a config repository: its templates/ is served and watched
+  --templates DIR   the template tree itself (default: this repository's templates/)
   --work-dir DIR    logs, volumes, dev.json (default .tmp/dev in the repository)
   --http-port N     HTTP on 127.0.0.1:N (default 8080)
   --free-ports      every listen port picked free (tests, or a second pod)
@@ -29,7 +30,7 @@ not routing), 2 bad usage.
 
 Examples:
   apictl-dev                                   # HTTP on 127.0.0.1:8080
-  apictl-dev --templates ../routing/templates --http-port 9080
+  apictl-dev ../routing --http-port 9080       # a config repository checkout
   curl -H 'Host: web.localhost' http://127.0.0.1:8080/
   apictl-dev register billing 3000             # route "billing" to 127.0.0.1:3000
   apictl status --shared-dir .tmp/dev/containers/haproxy-supervisor/shared`;
@@ -92,8 +93,9 @@ export const devCommand: Command = {
   help: devHelp,
   async run(argv, io) {
     try {
-      const { values } = parseArgs({
+      const { values, positionals } = parseArgs({
         args: argv,
+        allowPositionals: true,
         options: {
           templates: { type: 'string' },
           'work-dir': { type: 'string' },
@@ -104,7 +106,9 @@ export const devCommand: Command = {
       });
       const httpPort = values['http-port'] === undefined ? undefined : Number(values['http-port']);
       if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort > 0 && httpPort < 65536)) throw new UsageError(`--http-port: expected a port number, got "${values['http-port']}"`);
-      return await dev({ templates: values.templates, workDir: values['work-dir'], httpPort, freePorts: values['free-ports'] ?? false, quiet: values.quiet ?? false }, io.out, io.err);
+      if (positionals.length > 1 || (positionals[0] && values.templates)) throw new UsageError('give one config repository (REPO) or --templates DIR');
+      const templates = values.templates ?? (positionals[0] ? join(positionals[0], 'templates') : undefined);
+      return await dev({ templates, workDir: values['work-dir'], httpPort, freePorts: values['free-ports'] ?? false, quiet: values.quiet ?? false }, io.out, io.err);
     } catch (e) {
       return failure('dev', e, io);
     }
