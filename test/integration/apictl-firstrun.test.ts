@@ -83,6 +83,8 @@ describe('apictl first run', () => {
     expect(dirty.code).toBe(0);
     expect(dirty.stderr).toMatch(/warning: templates has uncommitted changes; the release records commit [0-9a-f]{40} with "dirty": true/);
     expect(await current()).toMatchObject({ commit: head, dirty: true, message: 'routing: first' });
+    const listed = await apictl(['releases', '--to', `s3://${BUCKET}/prod`], { env: s3.env() });
+    expect(listed.stdout).toContain(`${head.slice(0, 12)}+dirty`);
 
     // A committed change (new content: the same content would be a no-op publish).
     await appendFile(join(repo, 'templates/50-platform-api.cfg.hbs'), '# kept\n');

@@ -38,7 +38,8 @@ export const releasesCommand: Command = {
           r.id,
           r.meta?.publishedAt ?? '-',
           r.complete ? (r.meta?.author ?? '-') : 'INCOMPLETE',
-          (r.meta?.commit ?? '-').slice(0, 12),
+          // "+dirty": published from a tree with uncommitted changes; the commit is only its base.
+          `${(r.meta?.commit ?? '-').slice(0, 12)}${r.meta?.dirty ? '+dirty' : ''}`,
           r.meta?.message ?? '',
         ]);
         const header = [' ', 'RELEASE', 'PUBLISHED', 'AUTHOR', 'COMMIT', 'MESSAGE'];
