@@ -1,0 +1,167 @@
+import { connect } from 'node:net';
+import type { HttpCollector } from './http-collector.js';
+import type { ShipperUnderTest } from './log-shipper.js';
+import { waitFor } from './ports.js';
+import { countRequests, readAllLogLines, type HaproxyLogSource } from './syslog.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `count` GETs of `/<prefix>/<from + i>` started at `perSecond` (a rate-limited client,
+ * whatever the answers' latency). Resolves when all answered; rejects if any failed.
+ */
+export async function loadAtRate(src: HaproxyLogSource, prefix: string, count: number, perSecond: number, from = 0): Promise<void> {
+  const t0 = performance.now();
+  const failures: string[] = [];
+  const all: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / perSecond - performance.now();
+    if (wait >= 1) await sleep(wait);
+    const id = from + i;
+    all.push(
+      src.get(`/${prefix}/${id}`).then(
+        (status) => void (status !== 200 && failures.push(`${id}: ${status}`)),
+        (err: Error) => void failures.push(`${id}: ${err.message}`),
+      ),
+    );
+  }
+  await Promise.all(all);
+  if (failures.length > 0) throw new Error(`${failures.length} requests failed, e.g. ${failures.slice(0, 3).join(', ')}`);
+}
+
+/**
+ * A request prefix that makes each ring line about `lineBytes` long (newline included),
+ * given `overhead`: the bytes of a line besides its path (see {@link lineOverhead}).
+ */
+export function paddedPrefix(tag: string, lineBytes: number, overhead: number): string {
+  return `${tag}${'p'.repeat(Math.max(0, lineBytes - overhead - `/${tag}/12345`.length))}`;
+}
+
+/** Bytes of a logged request line besides its path: one request of `/<probe>/0`, read back from the file. */
+export async function lineOverhead(src: HaproxyLogSource, logDir: string, probe = 'probe'): Promise<number> {
+  await src.get(`/${probe}/0`);
+  const line = await waitFor(async () => (await readAllLogLines(logDir)).lines.find((l) => l.includes(`"GET /${probe}/0 `)), { what: 'the probe line in haproxy.log' });
+  return line.length + 1 - `/${probe}/0`.length;
+}
+
+/** How often each `/<prefix>/<i>` request appears among the records an HTTP collector received. */
+export function countSinkRequests(records: ReadonlyArray<Record<string, unknown>>, prefix: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  const needle = `GET /${prefix}/`;
+  for (const r of records) {
+    const request = r.request;
+    if (typeof request !== 'string' || !request.startsWith(needle)) continue;
+    const id = Number.parseInt(request.slice(needle.length), 10);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Ids `0 .. sent-1` that are missing, and those seen more than once (at most 10 of each listed). */
+export function deliveryReport(counts: Map<number, number>, sent: number): { missing: number; duplicated: number; missingIds: number[]; duplicatedIds: number[] } {
+  const missingIds: number[] = [];
+  const duplicatedIds: number[] = [];
+  for (let id = 0; id < sent; id++) {
+    const n = counts.get(id) ?? 0;
+    if (n === 0) missingIds.push(id);
+    else if (n > 1) duplicatedIds.push(id);
+  }
+  return { missing: missingIds.length, duplicated: duplicatedIds.length, missingIds: missingIds.slice(0, 10), duplicatedIds: duplicatedIds.slice(0, 10) };
+}
+
+/** Both outputs of a shipper: its host files (haproxy.log + rotated) and an HTTP collector. */
+export async function deliveredCounts(shipper: ShipperUnderTest, collector: HttpCollector, prefix: string): Promise<{ file: Map<number, number>; sink: Map<number, number> }> {
+  return { file: countRequests((await readAllLogLines(shipper.logDir)).lines, prefix), sink: countSinkRequests(collector.records, prefix) };
+}
+
+/**
+ * Waits until both outputs hold `expected` distinct requests of `prefix`, or until
+ * neither grew for `quietMs` (then the caller's assertions say what is missing).
+ * Returns when that was, in ms after the call.
+ */
+export async function waitDelivered(shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, expected: number, quietMs = 3000): Promise<number> {
+  const t0 = performance.now();
+  let last = -1;
+  let lastGrowth = t0;
+  for (;;) {
+    const { file, sink } = await deliveredCounts(shipper, collector, prefix);
+    if (file.size >= expected && sink.size >= expected) return performance.now() - t0;
+    const now = performance.now();
+    if (file.size + sink.size !== last) {
+      last = file.size + sink.size;
+      lastGrowth = now;
+    } else if (now - lastGrowth > quietMs) return now - t0;
+    await sleep(100);
+  }
+}
+
+/** Restarts a stopped shipper (same ports and directory) and waits until its syslog TCP port accepts. */
+export async function restartShipper(shipper: ShipperUnderTest): Promise<void> {
+  shipper.proc.output = '';
+  shipper.proc.start();
+  const accepts = () =>
+    new Promise<boolean>((r) => {
+      const s = connect(shipper.ports.tcp, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+  await waitFor(accepts, { intervalMs: 5, what: 'the restarted log-shipper accepting syslog TCP' });
+}
+
+/** One outage round's outcome: per output, requests missing and seen twice; ms from restart to both complete. */
+export interface RoundResult {
+  prefix: string;
+  sent: number;
+  file: ReturnType<typeof deliveryReport>;
+  sink: ReturnType<typeof deliveryReport>;
+  drainMs: number;
+}
+
+async function settle(shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, sent: number, restartedAt: number): Promise<RoundResult> {
+  await waitDelivered(shipper, collector, prefix, sent);
+  const drainMs = Math.round(performance.now() - restartedAt);
+  const { file, sink } = await deliveredCounts(shipper, collector, prefix);
+  return { prefix, sent, file: deliveryReport(file, sent), sink: deliveryReport(sink, sent), drainMs };
+}
+
+/**
+ * Issue 10.1 restart round: SIGTERM the shipper, `away` requests while it is gone,
+ * restart it, `after` more at once (while HAProxy has not reconnected yet), then wait
+ * until both outputs are complete or stop growing.
+ */
+export async function sigtermRound(src: HaproxyLogSource, shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, away = 3000, after = 3000): Promise<RoundResult> {
+  await shipper.proc.stop('SIGTERM');
+  await src.load(prefix, away, 16, 0);
+  await restartShipper(shipper);
+  const restartedAt = performance.now();
+  await src.load(prefix, after, 16, away);
+  return settle(shipper, collector, prefix, away + after, restartedAt);
+}
+
+/**
+ * A rate-limited client (`perSecond`) for `leadMs` + `outageMs` + `tailMs`; the shipper
+ * is SIGTERMed after `leadMs` and started again `outageMs` after the signal.
+ */
+export async function outageRound(src: HaproxyLogSource, shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, opts: { perSecond: number; leadMs: number; outageMs: number; tailMs: number }): Promise<RoundResult> {
+  const sent = Math.round(((opts.leadMs + opts.outageMs + opts.tailMs) * opts.perSecond) / 1000);
+  const traffic = loadAtRate(src, prefix, sent, opts.perSecond);
+  await sleep(opts.leadMs);
+  const signalled = performance.now();
+  await shipper.proc.stop('SIGTERM');
+  await sleep(opts.outageMs - (performance.now() - signalled));
+  await restartShipper(shipper);
+  const restartedAt = performance.now();
+  await traffic;
+  return settle(shipper, collector, prefix, sent, restartedAt);
+}
+
+/** Traffic at `perSecond` for `durationMs`; the shipper is SIGKILLed after `killAfterMs` and restarted at once. */
+export async function sigkillRound(src: HaproxyLogSource, shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, opts: { perSecond: number; durationMs: number; killAfterMs: number }): Promise<RoundResult> {
+  const sent = Math.round((opts.durationMs * opts.perSecond) / 1000);
+  const traffic = loadAtRate(src, prefix, sent, opts.perSecond);
+  await sleep(opts.killAfterMs);
+  await shipper.proc.stop('SIGKILL');
+  await restartShipper(shipper);
+  const restartedAt = performance.now();
+  await traffic;
+  return settle(shipper, collector, prefix, sent, restartedAt);
+}
