@@ -40,7 +40,7 @@ export function paddedPrefix(tag: string, lineBytes: number, overhead: number): 
 /** Bytes of a logged request line besides its path: one request of `/<probe>/0`, read back from the file. */
 export async function lineOverhead(src: HaproxyLogSource, logDir: string, probe = 'probe'): Promise<number> {
   await src.get(`/${probe}/0`);
-  const line = await waitFor(async () => (await readAllLogLines(logDir)).lines.find((l) => l.includes(`"GET /${probe}/0 `)), { what: 'the probe line in haproxy.log' });
+  const line = await waitFor(async () => (await stableLogLines(logDir)).find((l) => l.includes(`"GET /${probe}/0 `)), { what: 'the probe line in haproxy.log' });
   return line.length + 1 - `/${probe}/0`.length;
 }
 
@@ -69,9 +69,30 @@ export function deliveryReport(counts: Map<number, number>, sent: number): { mis
   return { missing: missingIds.length, duplicated: duplicatedIds.length, missingIds: missingIds.slice(0, 10), duplicatedIds: duplicatedIds.slice(0, 10) };
 }
 
+/**
+ * Lines of haproxy.log and its rotated files as of a moment when no rotation was under
+ * way: a rotation renames files (ENOENT mid-read) and briefly has both `.1` and `.1.gz`,
+ * so two reads in a row must agree on files and line count.
+ */
+export async function stableLogLines(logDir: string): Promise<string[]> {
+  let previous: string | undefined;
+  for (;;) {
+    try {
+      const { files, lines } = await readAllLogLines(logDir);
+      const key = `${files.join(',')}:${lines.length}`;
+      if (key === previous) return lines;
+      previous = key;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      previous = undefined;
+    }
+    await sleep(50);
+  }
+}
+
 /** Both outputs of a shipper: its host files (haproxy.log + rotated) and an HTTP collector. */
 export async function deliveredCounts(shipper: ShipperUnderTest, collector: HttpCollector, prefix: string): Promise<{ file: Map<number, number>; sink: Map<number, number> }> {
-  return { file: countRequests((await readAllLogLines(shipper.logDir)).lines, prefix), sink: countSinkRequests(collector.records, prefix) };
+  return { file: countRequests(await stableLogLines(shipper.logDir), prefix), sink: countSinkRequests(collector.records, prefix) };
 }
 
 /**
@@ -120,7 +141,7 @@ async function settle(shipper: ShipperUnderTest, collector: HttpCollector, prefi
   await waitDelivered(shipper, collector, prefix, sent);
   const drainMs = Math.round(performance.now() - restartedAt);
   const { file, sink } = await deliveredCounts(shipper, collector, prefix);
-  return { prefix, sent, file: deliveryReport(file, sent), sink: deliveryReport(sink, sent), drainMs };
+  return { prefix: prefix.slice(0, 8), sent, file: deliveryReport(file, sent), sink: deliveryReport(sink, sent), drainMs };
 }
 
 /**
