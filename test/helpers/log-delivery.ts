@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import type { HttpCollector } from './http-collector.js';
 import type { ShipperUnderTest } from './log-shipper.js';
 import { waitFor } from './ports.js';
@@ -175,14 +177,61 @@ export async function outageRound(src: HaproxyLogSource, shipper: ShipperUnderTe
   return settle(shipper, collector, prefix, sent, restartedAt);
 }
 
-/** Traffic at `perSecond` for `durationMs`; the shipper is SIGKILLed after `killAfterMs` and restarted at once. */
-export async function sigkillRound(src: HaproxyLogSource, shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, opts: { perSecond: number; durationMs: number; killAfterMs: number }): Promise<RoundResult> {
+/** Kernel state of the established connections to `port`, see {@link socketQueues}. */
+export interface SocketQueues {
+  /** Bytes received by the listener (the shipper) and not yet read by it. */
+  recvQ: number;
+  /** Bytes the senders (HAProxy) wrote that the listener's kernel has not taken yet. */
+  sendQ: number;
+  /** The listener's socket receive buffer (`skmem` rb): how far `recvQ` can grow. */
+  rcvbuf: number;
+}
+
+/** {@link SocketQueues} of loopback connections to `port`, from `ss`: what a SIGKILL of the listener throws away besides its memory. */
+export async function socketQueues(port: number): Promise<SocketQueues> {
+  const rows = async (filter: string) =>
+    (await promisify(execFile)('ss', ['-tmnH', 'state', 'established', filter])).stdout
+      .split(/\n(?=\d)/) // `-m` puts each connection's skmem on an indented line of its own
+      .filter((l) => /^\d/.test(l))
+      .map((l) => ({ q: l.trim().split(/\s+/).slice(0, 2).map(Number) as [number, number], rb: Number(/\brb(\d+)/.exec(l)?.[1] ?? 0) }));
+  const listener = await rows(`( sport = :${port} )`);
+  const senders = await rows(`( dport = :${port} )`);
+  return {
+    recvQ: listener.reduce((a, r) => a + r.q[0], 0),
+    sendQ: senders.reduce((a, r) => a + r.q[1], 0),
+    rcvbuf: Math.max(0, ...listener.map((r) => r.rb)),
+  };
+}
+
+/**
+ * Traffic at `perSecond` for `durationMs`; the shipper is SIGKILLed after `killAfterMs`
+ * and restarted at once. `queuedAtKill`: the kernel queues sampled just before the kill.
+ */
+export async function sigkillRound(src: HaproxyLogSource, shipper: ShipperUnderTest, collector: HttpCollector, prefix: string, opts: { perSecond: number; durationMs: number; killAfterMs: number }): Promise<RoundResult & { queuedAtKill: SocketQueues }> {
   const sent = Math.round((opts.durationMs * opts.perSecond) / 1000);
   const traffic = loadAtRate(src, prefix, sent, opts.perSecond);
   await sleep(opts.killAfterMs);
+  const queuedAtKill = await socketQueues(shipper.ports.tcp);
   await shipper.proc.stop('SIGKILL');
   await restartShipper(shipper);
   const restartedAt = performance.now();
   await traffic;
-  return settle(shipper, collector, prefix, sent, restartedAt);
+  return { ...(await settle(shipper, collector, prefix, sent, restartedAt)), queuedAtKill };
+}
+
+/** Bytes log-shipper reads from a socket at a time (libuv's read buffer): lines it holds in memory at most, per connection. */
+export const SHIPPER_READ_BYTES = 64 * 1024;
+/** HAProxy's buffer between its ring and the connection (`tune.bufsize`, default 16 KiB): marked sent once copied there. */
+export const HAPROXY_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * The most lines a SIGKILL of the shipper can lose (log-shipper README, "Delivery
+ * guarantees"): what HAProxy had handed over and the shipper had not yet written,
+ * i.e. HAProxy's buffer + its socket's unsent bytes + the shipper socket's receive
+ * buffer + one read in the shipper's hands; the HTTP sink also loses the batch it was
+ * filling and the one in flight (`batchWaitMs` of lines each).
+ */
+export function sigkillBound(q: SocketQueues, minLineBytes: number, perSecond: number, batchWaitMs: number): { file: number; sink: number } {
+  const file = Math.ceil((HAPROXY_BUFFER_BYTES + q.sendQ + Math.max(q.rcvbuf, q.recvQ) + SHIPPER_READ_BYTES) / minLineBytes);
+  return { file, sink: file + Math.ceil((2 * perSecond * batchWaitMs) / 1000) };
 }
