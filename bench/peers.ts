@@ -9,14 +9,15 @@
  *             write, `haproxy -c`, master-worker reload
  * Interleaved: each round runs static, ours, dns, loop in turn (each started fresh, alone on the
  * agent), so machine noise hits all alike. Per turn: start to first route, idle CPU (HAProxy,
- * control plane, the Consul agent), throughput (wrk, 50 keep-alive connections) with HAProxy
- * worker CPU per request before and after the flips, health flips (TTL fail/pass of one of the
+ * control plane, the Consul agent), throughput (wrk, 50 keep-alive connections, each load paired
+ * with one on a static HAProxy that runs the whole time) with HAProxy worker CPU per request
+ * before and after the flips, health flips (TTL fail/pass of one of the
  * two instances of `probe`) under keep-alive + fresh-connection traffic with CPU per flip, RSS.
  * Consul holds `probe` (2 real loopback instances) + (SERVICES-1) x INSTANCES catalog entries.
  * Run: pnpm build && node --import tsx bench/peers.ts   (or node bench/run.mjs peers)
  * Writes bench/results/peers.json. Knobs: BENCH_PEERS_QUICK=1 (50 services, 20 flips, 1 round,
- * 3 s loads), BENCH_PEERS_SERVICES (200), BENCH_PEERS_INSTANCES (5), BENCH_PEERS_FLIPS (120 per
- * contender, over all rounds), BENCH_PEERS_ROUNDS (2), BENCH_PEERS_LOAD_S (8),
+ * 2 s loads, 1 pair), BENCH_PEERS_SERVICES (200), BENCH_PEERS_INSTANCES (5), BENCH_PEERS_FLIPS (120
+ * per contender, over all rounds), BENCH_PEERS_ROUNDS (2), BENCH_PEERS_LOAD_S (5), BENCH_PEERS_PAIRS (2),
  * BENCH_PEERS_CONNECTIONS (50), BENCH_PEERS_RESOLVE_MS (100), BENCH_PEERS_ONLY (static,ours,dns,loop).
  * Needs `wrk` (apt-get install -y wrk; installed here when missing and running as root).
  */
@@ -41,7 +42,8 @@ const SERVICES = num('BENCH_PEERS_SERVICES', 200, 50);
 const INSTANCES = num('BENCH_PEERS_INSTANCES', 5, 5);
 const FLIPS = num('BENCH_PEERS_FLIPS', 120, 20);
 const ROUNDS = num('BENCH_PEERS_ROUNDS', 2, 1);
-const LOAD_S = num('BENCH_PEERS_LOAD_S', 8, 3);
+const LOAD_S = num('BENCH_PEERS_LOAD_S', 5, 2);
+const PAIRS = num('BENCH_PEERS_PAIRS', 2, 1);
 const CONNECTIONS = num('BENCH_PEERS_CONNECTIONS', 50, 50);
 const RESOLVE_MS = num('BENCH_PEERS_RESOLVE_MS', 100, 100);
 const IDLE_S = quick ? 2 : 5;
@@ -98,14 +100,44 @@ async function haproxyCpu(c: Contender): Promise<{ master: number; workers: numb
   return { master: (await cpuMs(master)).self, workers: await totalCpuMs(workers) };
 }
 
-async function measureThroughput(c: Contender): Promise<Turn['throughput'][number]> {
-  const before = await haproxyCpu(c);
-  const r = await wrk(c.port, HOST, LOAD_S, CONNECTIONS);
-  const after = await haproxyCpu(c);
-  return { rps: Math.round(r.rps), requests: r.requests, errors: r.errors, haproxyCpuUsPerRequest: r.requests ? ((after.workers - before.workers) * 1000) / r.requests : Number.NaN };
+/**
+ * Throughput of `c` paired with the always-running static baseline: PAIRS alternations
+ * (baseline, c, then c, baseline, ...), so drift in the machine's load hits both; the ratio
+ * is the median of the paired ratios.
+ */
+async function measureThroughput(c: Contender, baseline: Contender): Promise<Turn['throughput'][number]> {
+  const runs: Array<{ rps: number; staticRps: number }> = [];
+  let requests = 0;
+  let errors = 0;
+  let workerMs = 0;
+  for (let p = 0; p < PAIRS; p++) {
+    const pair = { rps: 0, staticRps: 0 };
+    for (const which of p % 2 ? [c, baseline] : [baseline, c]) {
+      const before = await haproxyCpu(which);
+      const r = await wrk(which.port, HOST, LOAD_S, CONNECTIONS);
+      if (which === baseline) {
+        pair.staticRps = r.rps;
+        continue;
+      }
+      pair.rps = r.rps;
+      requests += r.requests;
+      errors += r.errors;
+      workerMs += (await haproxyCpu(which)).workers - before.workers;
+    }
+    runs.push(pair);
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  return {
+    rps: Math.round(med(runs.map((r) => r.rps))),
+    staticRps: Math.round(med(runs.map((r) => r.staticRps))),
+    ratioToStatic: med(runs.map((r) => r.rps / r.staticRps)),
+    requests,
+    errors,
+    haproxyCpuUsPerRequest: requests ? (workerMs * 1000) / requests : Number.NaN,
+  };
 }
 
-async function turn(name: ContenderName, round: number, root: string, consul: ConsulDev, dnsAddr: string, services: StaticService[], flips: number): Promise<Turn> {
+async function turn(name: ContenderName, round: number, root: string, consul: ConsulDev, dnsAddr: string, services: StaticService[], flips: number, baseline: Contender): Promise<Turn> {
   const agentPid = consul.pid;
   const t0 = performance.now();
   const c = await starters[name]({ consulAddr: consul.addr, dnsAddr, dir: join(root, `${name}-${round}`), services, slots: INSTANCES, resolveMs: RESOLVE_MS });
@@ -127,7 +159,7 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
     let hp1 = await haproxyCpu(c);
     const idle = { agentCores: (await agent() - ag0) / 1000 / dt, controlPlaneCores: (await cp() - cp0) / 1000 / dt, haproxyCores: (hp1.master + hp1.workers - hp0.master - hp0.workers) / 1000 / dt };
 
-    const throughputBefore = await measureThroughput(c);
+    const throughputBefore = await measureThroughput(c, baseline);
     const out: number[] = [];
     const back: number[] = [];
     let timeouts = 0;
@@ -158,7 +190,7 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       traffic = { keepAlive: { ok: t.keepAlive.ok, failed: t.keepAlive.failed }, newConnection: { ok: t.newConnection.ok, failed: t.newConnection.failed } };
       await consul.setHealth('probe-b', true);
     }
-    const throughputAfter = name === 'static' ? undefined : await measureThroughput(c);
+    const throughputAfter = name === 'static' ? undefined : await measureThroughput(c, baseline);
 
     const master = await c.haproxyMaster();
     const cpMem = await Promise.all(c.controlPlane().map((p) => memMb(p)));
@@ -169,7 +201,7 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       haproxyRssMb: (await memMb(master)).rss + workerMem.reduce((a, m) => a + m.rss, 0),
     };
     const throughput = throughputAfter ? [throughputBefore, throughputAfter] : [throughputBefore];
-    console.log(`  ${name} round ${round}: first route ${Math.round(firstRouteMs)} ms, ${throughput.map((t) => `${t.rps} req/s`).join(' / ')}, flips out p50 ${median(out)} in p50 ${median(back)} ms, cp ${memory.controlPlanePeakMb} MB peak`);
+    console.log(`  ${name} round ${round}: first route ${Math.round(firstRouteMs)} ms, ${throughput.map((t) => `${t.rps} req/s (${t.ratioToStatic.toFixed(2)}x static)`).join(' / ')}, flips out p50 ${median(out)} in p50 ${median(back)} ms, cp ${memory.controlPlanePeakMb} MB peak`);
     return { name, round, firstRouteMs, idle, throughput, flips: { out, back, timeouts }, flipCpu, traffic, stages, memory };
   } finally {
     await c.stop();
@@ -185,6 +217,7 @@ async function main(): Promise<void> {
   const consul = await startConsul(root, dnsPort);
   const backends: Backend[] = [];
   const load = [loadavg()];
+  let baseline: Contender | undefined;
   try {
     let t = performance.now();
     const background = await registerBackground(consul);
@@ -195,18 +228,22 @@ async function main(): Promise<void> {
     }
     const services: StaticService[] = [{ name: 'probe', instances: backends.map((b) => ({ id: b.name, address: '127.0.0.1', port: b.port })) }, ...background];
     console.log(`registered ${SERVICES} services x ${INSTANCES} instances in ${((performance.now() - t) / 1000).toFixed(1)} s; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    // The throughput yardstick, running the whole time: every load on a contender is paired with one on it.
+    baseline = await starters.static({ consulAddr: consul.addr, dnsAddr: '', dir: join(root, 'baseline'), services, slots: INSTANCES, resolveMs: RESOLVE_MS });
+    await waitFor(async () => (await requestVia(baseline!.port, HOST).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 10_000, what: 'baseline routing' });
     const turns: Turn[] = [];
     t = performance.now();
     const perRound = Math.max(2, 2 * Math.round(FLIPS / ROUNDS / 2));
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const name of ONLY) turns.push(await turn(name, round, root, consul, `127.0.0.1:${dnsPort}`, services, perRound));
+      for (const name of ONLY) turns.push(await turn(name, round, root, consul, `127.0.0.1:${dnsPort}`, services, perRound, baseline));
       load.push(loadavg());
     }
-    const setup = { services: SERVICES, instances: INSTANCES, flipsPerContender: perRound * ROUNDS, rounds: ROUNDS, loadSeconds: LOAD_S, connections: CONNECTIONS, resolveMs: RESOLVE_MS, minutes: (performance.now() - t) / 60_000, loadAverage: load };
+    const setup = { services: SERVICES, instances: INSTANCES, flipsPerContender: perRound * ROUNDS, rounds: ROUNDS, loadSeconds: LOAD_S, pairs: PAIRS, connections: CONNECTIONS, resolveMs: RESOLVE_MS, minutes: (performance.now() - t) / 60_000, loadAverage: load };
     const result = summarize(turns, setup);
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(join(ROOT, 'bench', 'results', 'peers.json'), `${JSON.stringify({ at: new Date().toISOString(), setup, ...result, turns }, null, 2)}\n`);
   } finally {
+    await baseline?.stop();
     await consul.destroy();
     await Promise.all(backends.map((b) => b.stop()));
     await rm(root, { recursive: true, force: true });
