@@ -24,6 +24,8 @@ export interface Contender {
   haproxyMaster(): Promise<number | undefined>;
   /** Ours only: the components' own duration histograms, as {name: [count, sum seconds]}. */
   stages?(): Promise<Record<string, [number, number]>>;
+  /** Ours only: ms from `since` (epoch ms) to each start-up milestone the components log. */
+  startStages?(since: number): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,18 @@ export async function startOurs(s: Setting): Promise<Contender> {
         render: pair(r, 'renderer_render_duration_seconds'),
         runtimeUpdate: pair(sup, 'haproxy_supervisor_runtime_update_duration_seconds'),
         reload: pair(sup, 'haproxy_supervisor_reload_duration_seconds'),
+      };
+    },
+    startStages(since) {
+      const at = (p: ComponentProcess, msg: string) => {
+        const line = p.logs().find((l) => l.msg === msg);
+        return typeof line?.time === 'string' ? Date.parse(line.time) - since : Number.NaN;
+      };
+      return {
+        rendererUp: at(renderer, 'renderer starting'),
+        supervisorUp: at(supervisor, 'watching rendered versions'),
+        firstPublish: at(renderer, 'published rendered version'),
+        haproxyStarted: at(supervisor, 'HAProxy started'),
       };
     },
     async stop() {

@@ -9,10 +9,12 @@ export interface Turn {
   name: ContenderName;
   round: number;
   firstRouteMs: number;
+  /** Ours: start-up milestones from its components' logs, ms after the start. */
+  startStages?: Record<string, number>;
   /** Cores used with nothing changing and no traffic. */
   idle: { agentCores: number; controlPlaneCores: number; haproxyCores: number };
   /** Before the flips, and (not static) after them. */
-  throughput: Array<{ rps: number; staticRps: number; ratioToStatic: number; requests: number; errors: number; haproxyCpuUsPerRequest: number }>;
+  throughput: Array<{ pairs: Array<{ rps: number; staticRps: number }>; rps: number; staticRps: number; ratioToStatic: number; requests: number; errors: number; haproxyCpuUsPerRequest: number }>;
   flips: { out: number[]; back: number[]; timeouts: number };
   /** Per flip: control plane incl. HAProxy's master (reload re-exec), and the agent net of its idle rate. */
   flipCpu: { controlPlaneMs: number; agentMs: number };

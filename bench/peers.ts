@@ -128,6 +128,7 @@ async function measureThroughput(c: Contender, baseline: Contender): Promise<Tur
   }
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   return {
+    pairs: runs.map((r) => ({ rps: Math.round(r.rps), staticRps: Math.round(r.staticRps) })),
     rps: Math.round(med(runs.map((r) => r.rps))),
     staticRps: Math.round(med(runs.map((r) => r.staticRps))),
     ratioToStatic: med(runs.map((r) => r.rps / r.staticRps)),
@@ -140,12 +141,14 @@ async function measureThroughput(c: Contender, baseline: Contender): Promise<Tur
 async function turn(name: ContenderName, round: number, root: string, consul: ConsulDev, dnsAddr: string, services: StaticService[], flips: number, baseline: Contender): Promise<Turn> {
   const agentPid = consul.pid;
   const t0 = performance.now();
+  const wall0 = Date.now();
   const c = await starters[name]({ consulAddr: consul.addr, dnsAddr, dir: join(root, `${name}-${round}`), services, slots: INSTANCES, resolveMs: RESOLVE_MS });
   try {
     const firstRouteMs = await waitFor(
       async () => ((await requestVia(c.port, HOST).catch(() => ({ status: 0 }))).status === 200 ? performance.now() - t0 : undefined),
       { timeoutMs: 180_000, intervalMs: 10, what: `${name}: first route` },
     );
+    const startStages = c.startStages?.(wall0);
     const seen = new Set<string>();
     await waitFor(async () => (seen.add((await requestVia(c.port, HOST).catch(() => ({ body: '' }))).body), seen.has('probe-a') && seen.has('probe-b')), { timeoutMs: 60_000, intervalMs: 5, what: `${name}: both instances routed` });
     await sleep(1000);
@@ -200,9 +203,10 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       controlPlanePeakMb: cpMem.reduce((a, m) => a + m.peak, 0),
       haproxyRssMb: (await memMb(master)).rss + workerMem.reduce((a, m) => a + m.rss, 0),
     };
+    if (startStages) console.log(`  ${name} round ${round}: start-up ms ${JSON.stringify(startStages)}`);
     const throughput = throughputAfter ? [throughputBefore, throughputAfter] : [throughputBefore];
     console.log(`  ${name} round ${round}: first route ${Math.round(firstRouteMs)} ms, ${throughput.map((t) => `${t.rps} req/s (${t.ratioToStatic.toFixed(2)}x static)`).join(' / ')}, flips out p50 ${median(out)} in p50 ${median(back)} ms, cp ${memory.controlPlanePeakMb} MB peak`);
-    return { name, round, firstRouteMs, idle, throughput, flips: { out, back, timeouts }, flipCpu, traffic, stages, memory };
+    return { name, round, firstRouteMs, startStages, idle, throughput, flips: { out, back, timeouts }, flipCpu, traffic, stages, memory };
   } finally {
     await c.stop();
   }
