@@ -148,7 +148,6 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       async () => ((await requestVia(c.port, HOST).catch(() => ({ status: 0 }))).status === 200 ? performance.now() - t0 : undefined),
       { timeoutMs: 180_000, intervalMs: 10, what: `${name}: first route` },
     );
-    const startStages = c.startStages?.(wall0);
     const seen = new Set<string>();
     await waitFor(async () => (seen.add((await requestVia(c.port, HOST).catch(() => ({ body: '' }))).body), seen.has('probe-a') && seen.has('probe-b')), { timeoutMs: 60_000, intervalMs: 5, what: `${name}: both instances routed` });
     await sleep(1000);
@@ -203,6 +202,8 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       controlPlanePeakMb: cpMem.reduce((a, m) => a + m.peak, 0),
       haproxyRssMb: (await memMb(master)).rss + workerMem.reduce((a, m) => a + m.rss, 0),
     };
+    // Read late: the components' log lines reach us through pipes, after the fact.
+    const startStages = c.startStages?.(wall0);
     if (startStages) console.log(`  ${name} round ${round}: start-up ms ${JSON.stringify(startStages)}`);
     const throughput = throughputAfter ? [throughputBefore, throughputAfter] : [throughputBefore];
     console.log(`  ${name} round ${round}: first route ${Math.round(firstRouteMs)} ms, ${throughput.map((t) => `${t.rps} req/s (${t.ratioToStatic.toFixed(2)}x static)`).join(' / ')}, flips out p50 ${median(out)} in p50 ${median(back)} ms, cp ${memory.controlPlanePeakMb} MB peak`);
