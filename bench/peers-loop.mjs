@@ -129,7 +129,8 @@ async function pass() {
     last = text;
     if (!master) {
       // The master stays in the foreground as our child; its pid is what `kill -USR2` would read.
-      master = spawn(haproxyBin, ['-W', '-f', cfg], { stdio: 'ignore' });
+      // Its own session, as a daemonized or supervised HAProxy has (see Haproxy in peers-contenders.ts).
+      master = spawn(haproxyBin, ['-W', '-f', cfg], { stdio: 'ignore', detached: true });
       master.on('exit', () => (master = undefined));
       await writeFile(pidFile, String(master.pid));
     } else {
