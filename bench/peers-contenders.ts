@@ -4,10 +4,11 @@
  * HAProxy's own Consul DNS integration, and the consul-template-style loop (bench/peers-loop.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { publishVersion } from '../packages/core/src/index.js';
 import { ComponentProcess, getText } from '../test/helpers/component.js';
+import { ConsulDev, consulBin } from '../test/helpers/consul.js';
 import { metricValue } from '../test/helpers/pipeline.js';
 import { freePort } from '../test/helpers/ports.js';
 import { dnsConfig, peersTemplate, staticConfig, type StaticService } from './peers-config.js';
@@ -42,6 +43,16 @@ export interface Setting {
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
+
+/** `consul agent -dev` with its DNS interface on `dnsPort` and room for one connection per blocking query. */
+export async function startConsulWithDns(dir: string, dnsPort: number): Promise<ConsulDev> {
+  await mkdir(dir, { recursive: true });
+  const wrapper = join(dir, 'consul');
+  // Go flags: the last -dns-port wins over ConsulDev's -dns-port=-1.
+  await writeFile(wrapper, `#!/bin/sh\nexec ${consulBin(ROOT)} "$@" -dns-port=${dnsPort} -hcl 'limits { http_max_conns_per_client = 4096 }'\n`);
+  await chmod(wrapper, 0o755);
+  return ConsulDev.start({ bin: wrapper });
+}
 
 /**
  * A master-worker HAProxy on a config file, in the foreground (the master is our child), in a

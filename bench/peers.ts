@@ -22,16 +22,16 @@
  * Needs `wrk` (apt-get install -y wrk; installed here when missing and running as root).
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Backend } from '../test/helpers/backends.js';
-import { ConsulDev, consulBin } from '../test/helpers/consul.js';
+import type { ConsulDev } from '../test/helpers/consul.js';
 import { requestVia } from '../test/helpers/pipeline.js';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { pool } from '../test/helpers/pool.js';
 import { Traffic } from '../test/helpers/traffic.js';
-import { starters, type Contender, type ContenderName } from './peers-contenders.js';
+import { startConsulWithDns, starters, type Contender, type ContenderName } from './peers-contenders.js';
 import { childPids, cpuMs, flipLatency, memMb, totalCpuMs, wrk } from './peers-measure.js';
 import type { StaticService } from './peers-config.js';
 import { summarize, type Turn } from './peers-report.js';
@@ -63,15 +63,6 @@ function ensureWrk(): void {
     console.log('installing wrk (apt-get install -y wrk)');
     execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
-}
-
-/** Consul with its DNS interface on `dnsPort` and room for one connection per blocking query. */
-async function startConsul(root: string, dnsPort: number): Promise<ConsulDev> {
-  const wrapper = join(root, 'consul');
-  // Go flags: the last -dns-port wins over ConsulDev's -dns-port=-1.
-  await writeFile(wrapper, `#!/bin/sh\nexec ${consulBin(ROOT)} "$@" -dns-port=${dnsPort} -hcl 'limits { http_max_conns_per_client = 4096 }'\n`);
-  await chmod(wrapper, 0o755);
-  return ConsulDev.start({ bin: wrapper });
 }
 
 /** (SERVICES-1) x INSTANCES catalog entries on synthetic nodes: addresses nobody calls. */
@@ -219,7 +210,7 @@ async function main(): Promise<void> {
   ensureWrk();
   const root = await mkdtemp(join(tmpdir(), 'bench-peers-'));
   const dnsPort = await freePort();
-  const consul = await startConsul(root, dnsPort);
+  const consul = await startConsulWithDns(root, dnsPort);
   const backends: Backend[] = [];
   const load = [loadavg()];
   let baseline: Contender | undefined;
