@@ -18,7 +18,8 @@
  * Writes bench/results/peers.json. Knobs: BENCH_PEERS_QUICK=1 (50 services, 20 flips, 1 round,
  * 2 s loads, 1 pair), BENCH_PEERS_SERVICES (200), BENCH_PEERS_INSTANCES (5), BENCH_PEERS_FLIPS (120
  * per contender, over all rounds), BENCH_PEERS_ROUNDS (2), BENCH_PEERS_LOAD_S (5), BENCH_PEERS_PAIRS (2),
- * BENCH_PEERS_CONNECTIONS (50), BENCH_PEERS_RESOLVE_MS (100), BENCH_PEERS_ONLY (static,ours,dns,loop).
+ * BENCH_PEERS_CONNECTIONS (50), BENCH_PEERS_RESOLVE_MS (100), BENCH_PEERS_ONLY (static,ours,dns,loop),
+ * BENCH_PEERS_OUT (peers.json: the file under bench/results).
  * Needs `wrk` (apt-get install -y wrk; installed here when missing and running as root).
  */
 import { execFileSync } from 'node:child_process';
@@ -47,6 +48,7 @@ const PAIRS = num('BENCH_PEERS_PAIRS', 2, 1);
 const CONNECTIONS = num('BENCH_PEERS_CONNECTIONS', 50, 50);
 const RESOLVE_MS = num('BENCH_PEERS_RESOLVE_MS', 100, 100);
 const IDLE_S = quick ? 2 : 5;
+const OUT = process.env.BENCH_PEERS_OUT ?? 'peers.json';
 const ONLY = (process.env.BENCH_PEERS_ONLY ?? 'static,ours,dns,loop').split(',') as ContenderName[];
 const HOST = 'probe.bench';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
     const setup = { services: SERVICES, instances: INSTANCES, flipsPerContender: perRound * ROUNDS, rounds: ROUNDS, loadSeconds: LOAD_S, pairs: PAIRS, connections: CONNECTIONS, resolveMs: RESOLVE_MS, minutes: (performance.now() - t) / 60_000, loadAverage: load };
     const result = summarize(turns, setup);
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-    await writeFile(join(ROOT, 'bench', 'results', 'peers.json'), `${JSON.stringify({ at: new Date().toISOString(), setup, ...result, turns }, null, 2)}\n`);
+    await writeFile(join(ROOT, 'bench', 'results', OUT), `${JSON.stringify({ at: new Date().toISOString(), setup, ...result, turns }, null, 2)}\n`);
   } finally {
     await baseline?.stop();
     await consul.destroy();
