@@ -17,7 +17,13 @@ export interface Turn {
   throughput: Array<{ pairs: Array<{ rps: number; staticRps: number }>; rps: number; staticRps: number; ratioToStatic: number; requests: number; errors: number; haproxyCpuUsPerRequest: number }>;
   flips: { out: number[]; back: number[]; timeouts: number };
   /** Per flip: control plane incl. HAProxy's master (reload re-exec), and the agent net of its idle rate. */
-  flipCpu: { controlPlaneMs: number; agentMs: number };
+  flipCpu: {
+    /** Each control-plane process (ours: renderer, supervisor; loop: the loop): own CPU and its waited children's (`haproxy -c`). */
+    byProcess: Array<{ selfMs: number; childrenMs: number }>;
+    haproxyMasterMs: number;
+    controlPlaneMs: number;
+    agentMs: number;
+  };
   traffic?: { keepAlive: { ok: number; failed: number }; newConnection: { ok: number; failed: number } };
   stages?: Record<string, { count: number; meanMs: number }>;
   memory: { controlPlaneRssMb: number; controlPlanePeakMb: number; haproxyRssMb: number };
@@ -106,10 +112,21 @@ export function summarize(turns: Turn[], setup: Record<string, unknown>) {
     console.log(`| ${label} | ${names.map((n) => fmt(by[n]![key])).join(' | ')} | ${peers.map((p) => ratio(by.ours?.[key], by[p]![key])).join(' | ')} |`);
   }
   const ours = by.ours;
+  // The static turn runs the baseline's very config: its paired ratio is what noise alone gives.
+  if (by.static) console.log(`\nnoise floor: static against its paired static baseline (same config) = ${fmt(by.static.ratioToStaticBefore)}x`);
   const stages = turns.filter((t) => t.stages).map((t) => t.stages!);
   if (stages.length) {
     console.log('\nours, stage breakdown during the flips (the components\' histograms, per round):');
     for (const s of stages) console.log(`  ${Object.entries(s).map(([k, v]) => `${k}: ${v.count} x ${v.meanMs.toFixed(1)} ms`).join(', ')}`);
+  }
+  const cpuRows = turns.filter((t) => t.flipCpu.byProcess.length);
+  if (cpuRows.length) {
+    console.log('\nCPU ms per flip by process (self + waited children such as haproxy -c; HAProxy master):');
+    const label: Partial<Record<ContenderName, string[]>> = { ours: ['renderer', 'supervisor'], loop: ['loop'] };
+    for (const t of cpuRows) {
+      const parts = t.flipCpu.byProcess.map((p, k) => `${label[t.name]?.[k] ?? k} ${fmt(p.selfMs)} + ${fmt(p.childrenMs)}`);
+      console.log(`  ${t.name} round ${t.round}: ${parts.join(', ')}, master ${fmt(t.flipCpu.haproxyMasterMs)}`);
+    }
   }
   const targets = ours
     ? [

@@ -158,12 +158,13 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
     const out: number[] = [];
     const back: number[] = [];
     let timeouts = 0;
-    let flipCpu = { controlPlaneMs: Number.NaN, agentMs: Number.NaN };
+    let flipCpu: Turn['flipCpu'] = { byProcess: [], haproxyMasterMs: Number.NaN, controlPlaneMs: Number.NaN, agentMs: Number.NaN };
     let traffic: Turn['traffic'];
     let stages: Turn['stages'];
     if (name !== 'static') {
       const load = new Traffic(c.port, { keepAliveClients: 2, newConnectionClients: 2, host: HOST, intervalMs: 20 });
       const st0 = await c.stages?.();
+      const each0 = await Promise.all(c.controlPlane().map((p) => cpuMs(p)));
       [cp0, ag0, hp0, at] = [await cp(), await agent(), await haproxyCpu(c), performance.now()];
       for (let k = 0; k < flips; k++) {
         const passing = k % 2 === 1;
@@ -174,7 +175,10 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
       }
       dt = (performance.now() - at) / 1000;
       hp1 = await haproxyCpu(c);
+      const each1 = await Promise.all(c.controlPlane().map((p) => cpuMs(p)));
       flipCpu = {
+        byProcess: each1.map((e, k) => ({ selfMs: (e.self - each0[k]!.self) / flips, childrenMs: (e.children - each0[k]!.children) / flips })),
+        haproxyMasterMs: (hp1.master - hp0.master) / flips,
         controlPlaneMs: (await cp() - cp0 + hp1.master - hp0.master) / flips,
         // Net of what the agent spends anyway (the DNS contender's polling above all).
         agentMs: (await agent() - ag0 - idle.agentCores * 1000 * dt) / flips,
