@@ -26,7 +26,8 @@ export interface Turn {
   };
   traffic?: { keepAlive: { ok: number; failed: number }; newConnection: { ok: number; failed: number } };
   stages?: Record<string, { count: number; meanMs: number }>;
-  memory: { controlPlaneRssMb: number; controlPlanePeakMb: number; haproxyRssMb: number };
+  /** byProcess: each control-plane process (ours: renderer, supervisor), MB. */
+  memory: { byProcess: Array<{ rss: number; peak: number }>; controlPlaneRssMb: number; controlPlanePeakMb: number; haproxyRssMb: number };
 }
 
 type Summary = Record<string, number>;
@@ -121,11 +122,12 @@ export function summarize(turns: Turn[], setup: Record<string, unknown>) {
   }
   const cpuRows = turns.filter((t) => t.flipCpu.byProcess.length);
   if (cpuRows.length) {
-    console.log('\nCPU ms per flip by process (self + waited children such as haproxy -c; HAProxy master):');
+    console.log('\nCPU ms per flip by process (self + waited children such as haproxy -c; HAProxy master), and RSS by process:');
     const label: Partial<Record<ContenderName, string[]>> = { ours: ['renderer', 'supervisor'], loop: ['loop'] };
     for (const t of cpuRows) {
       const parts = t.flipCpu.byProcess.map((p, k) => `${label[t.name]?.[k] ?? k} ${fmt(p.selfMs)} + ${fmt(p.childrenMs)}`);
-      console.log(`  ${t.name} round ${t.round}: ${parts.join(', ')}, master ${fmt(t.flipCpu.haproxyMasterMs)}`);
+      const mem = t.memory.byProcess.map((m, k) => `${label[t.name]?.[k] ?? k} ${m.rss} MB (peak ${m.peak})`);
+      console.log(`  ${t.name} round ${t.round}: ${parts.join(', ')}, master ${fmt(t.flipCpu.haproxyMasterMs)}; RSS ${mem.join(', ')}`);
     }
   }
   const targets = ours

@@ -195,6 +195,7 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
     const cpMem = await Promise.all(c.controlPlane().map((p) => memMb(p)));
     const workerMem = await Promise.all((await childPids(master)).map((p) => memMb(p)));
     const memory = {
+      byProcess: cpMem,
       controlPlaneRssMb: cpMem.reduce((a, m) => a + m.rss, 0),
       controlPlanePeakMb: cpMem.reduce((a, m) => a + m.peak, 0),
       haproxyRssMb: (await memMb(master)).rss + workerMem.reduce((a, m) => a + m.rss, 0),
