@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '@api-server/core';
 import { execa } from 'execa';
 import { cliCommand } from './cli.js';
-import { parseDiagnostics, primaryDiagnostic } from './diagnostics.js';
+import { parseDiagnostics, primaryDiagnostic } from '@api-server/haproxy';
 import type { MasterLog } from './master-log.js';
 import { currentWorker, parseShowProc, type ProcTable } from './show-proc.js';
 
