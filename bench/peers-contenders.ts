@@ -27,6 +27,8 @@ export interface Contender {
   stages?(): Promise<Record<string, [number, number]>>;
   /** Ours only: ms from `since` (epoch ms) to each start-up milestone the components log. */
   startStages?(since: number): Record<string, number>;
+  /** The control plane's recent output, for a failed turn. */
+  output?(): string;
   stop(): Promise<void>;
 }
 
@@ -99,7 +101,8 @@ export function startDns(s: Setting): Promise<Contender> {
 /** Ours as deployed: the built renderer and haproxy-supervisor with their default tuning. */
 export async function startOurs(s: Setting): Promise<Contender> {
   const shared = join(s.dir, 'shared');
-  await publishVersion({ root: join(shared, 'templates') }, [{ path: '50-all.cfg.hbs', data: Buffer.from(peersTemplate(true)) }]);
+  // Not a team file (50-*.cfg may hold backends only, the supervisor's default policy): it carries defaults and the frontend.
+  await publishVersion({ root: join(shared, 'templates') }, [{ path: '40-all.cfg.hbs', data: Buffer.from(peersTemplate(true)) }]);
   const [port, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
   const common = { SHARED_DIR: shared, LOG_LEVEL: 'info' };
   const renderer = new ComponentProcess('renderer', {
@@ -132,6 +135,7 @@ export async function startOurs(s: Setting): Promise<Contender> {
         reload: pair(sup, 'haproxy_supervisor_reload_duration_seconds'),
       };
     },
+    output: () => `renderer:\n${renderer.output.slice(-3000)}\nsupervisor:\n${supervisor.output.slice(-3000)}`,
     startStages(since) {
       const at = (p: ComponentProcess, msg: string) => {
         const line = p.logs().find((l) => l.msg === msg);

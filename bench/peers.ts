@@ -206,6 +206,9 @@ async function turn(name: ContenderName, round: number, root: string, consul: Co
     const throughput = throughputAfter ? [throughputBefore, throughputAfter] : [throughputBefore];
     console.log(`  ${name} round ${round}: first route ${Math.round(firstRouteMs)} ms, ${throughput.map((t) => `${t.rps} req/s (${t.ratioToStatic.toFixed(2)}x static)`).join(' / ')}, flips out p50 ${median(out)} in p50 ${median(back)} ms, cp ${memory.controlPlanePeakMb} MB peak`);
     return { name, round, firstRouteMs, startStages, idle, throughput, flips: { out, back, timeouts }, flipCpu, traffic, stages, memory };
+  } catch (err) {
+    if (c.output) console.error(`${name} round ${round} failed; its output:\n${c.output()}`);
+    throw err;
   } finally {
     await c.stop();
   }
