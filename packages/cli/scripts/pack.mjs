@@ -21,7 +21,7 @@ const readJson = async (p) => JSON.parse(await readFile(p, 'utf8'));
 const cliPkg = await readJson(join(CLI, 'package.json'));
 // Third-party versions, as the workspace packages pin them (one version each: pnpm's lockfile agrees).
 const pinned = {};
-for (const name of ['core', 'renderer', 'cli']) {
+for (const name of ['core', 'release', 'renderer', 'cli']) {
   for (const [dep, version] of Object.entries((await readJson(join(PACKAGES, name, 'package.json'))).dependencies ?? {})) {
     if (!String(version).startsWith('workspace:')) pinned[dep] = version;
   }

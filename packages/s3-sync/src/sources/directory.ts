@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError, versionId, type FetchResult, type Source } from '@api-server/core';
-import { MAX_CURRENT_BYTES, parseCurrent } from '../current.js';
+import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { planTree, treeTooLarge, type ListedObject, type TreeLimits } from '../plan.js';
 import type { SyncedTree } from '../tree.js';
 
@@ -28,14 +28,15 @@ export class DirectorySource implements Source<SyncedTree> {
     signal.throwIfAborted();
     let root = this.dir;
     let pointer: ReturnType<typeof parseCurrent> | undefined;
-    const currentPath = join(this.dir, 'CURRENT');
+    const currentPath = join(this.dir, CURRENT_KEY);
     const currentStat = await lstat(currentPath).catch(() => undefined);
     if (currentStat?.isFile()) {
       if (currentStat.size > MAX_CURRENT_BYTES) {
         throw new PipelineError('CURRENT_INVALID', `refusing ${JSON.stringify(currentPath)}: larger than ${MAX_CURRENT_BYTES} bytes`, { context: { key: currentPath } });
       }
       pointer = parseCurrent(await readFile(currentPath), currentPath);
-      root = join(this.dir, 'releases', pointer.release);
+      // The layout's folder, without its trailing `/`: `root` is a directory path in messages and the state file.
+      root = join(this.dir, releaseFolder(pointer.release)).replace(/\/+$/, '');
     }
     const listed = await scan(root, this.limits.maxObjects).catch((err: unknown) => {
       throw (err as NodeJS.ErrnoException).code === 'ENOENT' && pointer

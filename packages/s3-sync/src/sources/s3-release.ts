@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PipelineError, versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
-import { MAX_CURRENT_BYTES, parseCurrent } from '../current.js';
+import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { mapLimit } from '../pool.js';
 import { diffObjects, planTree, type CachedFile, type ListedObject, type PlannedObject, type TreeLimits } from '../plan.js';
 import { getObject, listAll } from '../s3-api.js';
@@ -49,7 +49,7 @@ export class S3ReleaseSource implements Source<SyncedTree> {
   }
 
   private get currentKey(): string {
-    return `${this.opts.prefix}CURRENT`;
+    return this.opts.prefix + CURRENT_KEY;
   }
 
   /** Null when the prefix has no CURRENT. */
@@ -68,7 +68,7 @@ export class S3ReleaseSource implements Source<SyncedTree> {
     if (got.status === 'not-modified' && previous) return { value: previous.tree, index: previous.marker };
     if (got.status !== 'ok') throw new PipelineError('S3_REQUEST_FAILED', `GetObject ${this.currentKey}: 304 without a previous ETag`, { context: { key: this.currentKey } });
     const pointer = parseCurrent(got.data, this.currentKey);
-    const releasePrefix = `${this.opts.prefix}releases/${pointer.release}/`;
+    const releasePrefix = this.opts.prefix + releaseFolder(pointer.release);
     const listed = await this.list(releasePrefix, signal);
     const planned = planTree(listed, releasePrefix, this.opts);
     if (planned.length === 0) {
