@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readTree } from '../../packages/core/src/tree.js';
+import { parseStateFile } from '../../packages/core/src/state-schema.js';
 import { ComponentProcess, REPO_ROOT } from './component.js';
 import { ConsulDev } from './consul.js';
 import { freePort, waitFor } from './ports.js';
@@ -163,8 +164,9 @@ export class Pipeline {
     );
   }
 
+  /** A stage's state file, checked against its schema (core `stateSchemas`): every test reading one asserts the contract. */
   async state(component: string): Promise<Record<string, any>> {
-    return JSON.parse(await readFile(join(this.sharedDir, 'state', `${component}.json`), 'utf8')) as Record<string, any>;
+    return checkedState(await readFile(join(this.sharedDir, 'state', `${component}.json`), 'utf8'));
   }
 
   metricsUrl(component: 's3Sync' | 'renderer' | 'supervisor'): string {
@@ -196,4 +198,12 @@ export function metricValue(body: string, name: string, labels: Record<string, s
     }
   }
   return found ? sum : Number.NaN;
+}
+
+/** Parses a state file's text and throws, naming the fields, when it does not match its component's schema. */
+export function checkedState(text: string): Record<string, any> {
+  const value = JSON.parse(text) as Record<string, any>;
+  const parsed = parseStateFile(value);
+  if (!parsed.ok) throw new Error(`state file of ${String(value.component)} does not match its schema: ${parsed.problems.join('; ')}`);
+  return value;
 }
