@@ -25,7 +25,7 @@ export interface PipelineErrorOptions {
  * A PipelineError constructor bound to one package's code union, so a package can
  * only raise its own codes (each listed, with its meaning, in docs/architecture.md
  * "Error codes"): `export const syncError = errorFor<S3SyncErrorCode>();` then
- * `throw syncError('UNSAFE_KEY', ...)`. A typo or another package's code is a
+ * `throw syncError(code, ...)` with a code of that union. A typo or another package's code is a
  * compile error.
  */
 export function errorFor<C extends string>(): (code: C, message: string, options?: PipelineErrorOptions) => PipelineError<C> {
@@ -48,3 +48,13 @@ export function describeError(err: unknown): { message: string; code?: string; c
   }
   return { message: String(err) };
 }
+
+/**
+ * The codes core itself raises: `CONFIG_INVALID` (the environment failed its schema at
+ * start: exit 2, a contract) and `UNSAFE_PATH` (a version file path that would leave
+ * its directory).
+ */
+export type CoreErrorCode = 'CONFIG_INVALID' | 'UNSAFE_PATH';
+
+/** A PipelineError with one of core's codes. */
+export const coreError = errorFor<CoreErrorCode>();

@@ -6,9 +6,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PipelineError } from '@api-server/core';
 import type { PutOptions, ReleaseStore, StoredObject } from '../workflow/store.js';
 import type { S3Target } from './target.js';
+import { cliError } from '../errors.js';
 
 function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -27,7 +27,7 @@ export class S3Store implements ReleaseStore {
 
   private fail(err: unknown, operation: string, key: string): never {
     const code = status(err);
-    throw new PipelineError('S3_REQUEST_FAILED', `${operation} ${this.location}${key}: ${(err as Error).name ?? 'Error'}${code ? ` (HTTP ${code})` : ''}: ${(err as Error).message}`, {
+    throw cliError('S3_REQUEST_FAILED', `${operation} ${this.location}${key}: ${(err as Error).name ?? 'Error'}${code ? ` (HTTP ${code})` : ''}: ${(err as Error).message}`, {
       cause: err,
       context: { operation, key: this.target.prefix + key, status: code },
     });
@@ -78,7 +78,7 @@ export class S3Store implements ReleaseStore {
     } catch (err) {
       // 412: the condition failed; 409: a concurrent conditional write to the same key (AWS).
       if (status(err) === 412 || status(err) === 409) {
-        throw new PipelineError('CURRENT_CHANGED', `PutObject ${this.location}${key}: the object changed since it was read`, { cause: err, context: { key } });
+        throw cliError('CURRENT_CHANGED', `PutObject ${this.location}${key}: the object changed since it was read`, { cause: err, context: { key } });
       }
       return this.fail(err, 'PutObject', key);
     }

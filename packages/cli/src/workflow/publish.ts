@@ -4,6 +4,7 @@ import { mapLimit } from './pool.js';
 import { CURRENT_KEY, isReleaseId, releaseFolder, releaseMetaKey, releaseOfKey, RELEASES_PREFIX } from '@api-server/release';
 import { parseCurrentBody, planUpload, releaseId, type CurrentBody, type ReleaseMeta } from './release.js';
 import type { ReleaseStore } from './store.js';
+import { cliError } from '../errors.js';
 
 export interface Provenance {
   author: string;
@@ -102,7 +103,7 @@ export async function publishRelease(
 async function flipCurrent(store: ReleaseStore, before: CurrentRead | null, fields: Omit<CurrentBody, 'publishId'>): Promise<void> {
   const body: CurrentBody = { ...fields, publishId: randomUUID() };
   const changed = (now: CurrentRead | null) =>
-    new PipelineError(
+    cliError(
       'CURRENT_CHANGED',
       `CURRENT changed while this command ran (it named ${before?.body.release ?? 'nothing'}, now ${now?.body.release ?? 'nothing'}${now?.body.author ? ` by ${now.body.author}` : ''}): another publish or rollback ran at the same time. Release ${fields.release} is uploaded but NOT live; run the command again to put it on top.`,
       { context: { release: fields.release, expected: before?.body.release ?? null, found: now?.body.release ?? null } },
@@ -119,11 +120,11 @@ async function flipCurrent(store: ReleaseStore, before: CurrentRead | null, fiel
 
 /** Points CURRENT at an earlier, complete release. */
 export async function rollbackRelease(store: ReleaseStore, id: string, provenance: Provenance, opts: { now?: () => Date } = {}): Promise<{ id: string; previous: string | null; status: 'published' | 'unchanged' }> {
-  if (!isReleaseId(id)) throw new PipelineError('RELEASE_ID_INVALID', `"${id}" is not a release id (see "apictl releases")`, { context: { release: id } });
+  if (!isReleaseId(id)) throw cliError('RELEASE_ID_INVALID', `"${id}" is not a release id (see "apictl releases")`, { context: { release: id } });
   const meta = await readMeta(store, id);
   if (!meta) {
     const partial = (await store.list(releaseFolder(id))).objects.length > 0;
-    throw new PipelineError(
+    throw cliError(
       partial ? 'RELEASE_INCOMPLETE' : 'RELEASE_NOT_FOUND',
       partial
         ? `release ${id} is incomplete in ${store.location} (a publish failed before ${releaseMetaKey(id)} was written); it was never live and cannot be rolled back to`
