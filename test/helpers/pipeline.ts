@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readTree } from '../../packages/core/src/tree.js';
-import { parseStateFile } from '../../packages/core/src/state-schema.js';
 import { ComponentProcess, REPO_ROOT } from './component.js';
 import { ConsulDev } from './consul.js';
 import { freePort, waitFor } from './ports.js';
 import { S3Dev } from './s3.js';
+import { checkedState } from './state.js';
 
 export const EXAMPLE_TEMPLATES = resolve(REPO_ROOT, 'templates');
 
@@ -200,10 +200,3 @@ export function metricValue(body: string, name: string, labels: Record<string, s
   return found ? sum : Number.NaN;
 }
 
-/** Parses a state file's text and throws, naming the fields, when it does not match its component's schema. */
-export function checkedState(text: string): Record<string, any> {
-  const value = JSON.parse(text) as Record<string, any>;
-  const parsed = parseStateFile(value);
-  if (!parsed.ok) throw new Error(`state file of ${String(value.component)} does not match its schema: ${parsed.problems.join('; ')}`);
-  return value;
-}

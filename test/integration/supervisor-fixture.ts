@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { publishVersion, swapCurrent, versionId } from '../../packages/core/src/versions.js';
 import type { Backend } from '../helpers/backends.js';
 import { ComponentProcess, getText } from '../helpers/component.js';
-import { checkedState } from '../helpers/pipeline.js';
+import { checkedState } from '../helpers/state.js';
 import { freePorts, waitFor } from '../helpers/ports.js';
 
 /**
