@@ -8,6 +8,7 @@ import { ComponentProcess, REPO_ROOT } from './component.js';
 import { ConsulDev } from './consul.js';
 import { freePort, waitFor } from './ports.js';
 import { S3Dev } from './s3.js';
+import { checkedState } from './state.js';
 
 export const EXAMPLE_TEMPLATES = resolve(REPO_ROOT, 'templates');
 
@@ -163,8 +164,9 @@ export class Pipeline {
     );
   }
 
+  /** A stage's state file, checked against its schema (core `stateSchemas`): every test reading one asserts the contract. */
   async state(component: string): Promise<Record<string, any>> {
-    return JSON.parse(await readFile(join(this.sharedDir, 'state', `${component}.json`), 'utf8')) as Record<string, any>;
+    return checkedState(await readFile(join(this.sharedDir, 'state', `${component}.json`), 'utf8'));
   }
 
   metricsUrl(component: 's3Sync' | 'renderer' | 'supervisor'): string {
@@ -197,3 +199,4 @@ export function metricValue(body: string, name: string, labels: Record<string, s
   }
   return found ? sum : Number.NaN;
 }
+

@@ -10,6 +10,7 @@ import { ComponentProcess, getText } from '../helpers/component.js';
 import { metricValue } from '../helpers/pipeline.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { promtoolCheck } from '../helpers/promtool.js';
+import { checkedState } from '../helpers/state.js';
 
 // :3803 from LOG_DIR/haproxy.log: real HAProxy traffic through a small UDP syslog
 // receiver (standing in for the log-shipper), then rotation under continuous load
@@ -55,7 +56,7 @@ class Metrics {
     return metricValue((await getText(`http://127.0.0.1:${this.ports.own}/metrics`)).body, name, labels);
   }
   async state(): Promise<{ counters: Record<string, number> }> {
-    return JSON.parse(await readFile(join(this.dir, 'state/metrics.json'), 'utf8'));
+    return checkedState(await readFile(join(this.dir, 'state/metrics.json'), 'utf8')) as { counters: Record<string, number> };
   }
 }
 

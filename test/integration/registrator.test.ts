@@ -8,6 +8,7 @@ import { DockerTestEngine, ensureEngine, ourEnginePid, type TestContainer } from
 import { metricValue } from '../helpers/pipeline.js';
 import { pool } from '../helpers/pool.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { checkedState } from '../helpers/state.js';
 
 const NODE = 'reg-node';
 const RESYNC_MS = 1000;
@@ -54,7 +55,7 @@ describe('registrator: engine containers -> Consul agent', () => {
   };
   const containersIn = async () => new Set([...(await catalog()).values()].map((e) => e.ServiceMeta['registrator-container']));
   const metrics = async () => (await getText(`http://127.0.0.1:${metricsPort}/metrics`)).body;
-  const state = async () => JSON.parse(await readFile(join(sharedDir, 'state/registrator.json'), 'utf8')) as Record<string, any>;
+  const state = async () => checkedState(await readFile(join(sharedDir, 'state/registrator.json'), 'utf8'));
 
   beforeAll(async () => {
     docker = new DockerTestEngine();

@@ -9,6 +9,7 @@ import { ConsulDev } from '../helpers/consul.js';
 import { metricValue } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
 import { startRenderer } from '../helpers/renderer.js';
+import { checkedState } from '../helpers/state.js';
 
 /**
  * Consul data is untrusted: the renderer as a process against a real `consul agent
@@ -52,7 +53,7 @@ describe('renderer with hostile Consul data', () => {
       Object.entries({ '50-web.cfg.hbs': WEB, ...extra }).map(([path, text]) => ({ path, data: Buffer.from(text) })),
     );
   const rendered = () => readFile(join(shared, 'rendered/current/50-web.cfg'), 'utf8').catch(() => '');
-  const state = async () => JSON.parse(await readFile(join(shared, 'state/renderer.json'), 'utf8')) as Record<string, any>;
+  const state = async () => checkedState(await readFile(join(shared, 'state/renderer.json'), 'utf8'));
   const allRendered = async () => {
     const dir = join(shared, 'rendered/current');
     const names = await readdir(dir);

@@ -6,6 +6,7 @@ import { ComponentProcess, getText } from '../helpers/component.js';
 import { HostileS3 } from '../helpers/hostile-s3.js';
 import { metricValue } from '../helpers/pipeline.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { checkedState } from '../helpers/state.js';
 
 /**
  * s3-sync against a server that serves keys built to escape the output
@@ -22,7 +23,7 @@ describe('s3-sync refuses hostile input', () => {
   let initialRequests = 0;
   const good = { 'a.cfg': 'frontend a\n', 'sub/b.map': 'b 1\n' };
 
-  const state = async () => JSON.parse(await readFile(join(sharedDir, 'state/s3-sync.json'), 'utf8')) as Record<string, any>;
+  const state = async () => checkedState(await readFile(join(sharedDir, 'state/s3-sync.json'), 'utf8'));
 
   beforeAll(async () => {
     s3 = await HostileS3.start('hostile');

@@ -11,6 +11,7 @@ import { metricValue } from '../helpers/pipeline.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 import { S3Dev } from '../helpers/s3.js';
+import { checkedState } from '../helpers/state.js';
 
 type Tree = Record<string, string | Buffer>;
 const BUCKET = 'templates';
@@ -36,7 +37,7 @@ class Sync {
     return this;
   }
   async state(): Promise<Record<string, any>> {
-    return JSON.parse(await readFile(join(this.sharedDir, 'state/s3-sync.json'), 'utf8'));
+    return checkedState(await readFile(join(this.sharedDir, 'state/s3-sync.json'), 'utf8'));
   }
   async metrics(): Promise<string> {
     return (await getText(`http://127.0.0.1:${this.port}/metrics`)).body;

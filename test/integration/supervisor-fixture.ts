@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { publishVersion, swapCurrent, versionId } from '../../packages/core/src/versions.js';
 import type { Backend } from '../helpers/backends.js';
 import { ComponentProcess, getText } from '../helpers/component.js';
+import { checkedState } from '../helpers/state.js';
 import { freePorts, waitFor } from '../helpers/ports.js';
 
 /**
@@ -108,7 +109,7 @@ ${extra}`;
   }
 
   async state(): Promise<Record<string, any>> {
-    return JSON.parse(await readFile(join(this.sharedDir, 'state', 'haproxy-supervisor.json'), 'utf8')) as Record<string, any>;
+    return checkedState(await readFile(join(this.sharedDir, 'state', 'haproxy-supervisor.json'), 'utf8'));
   }
 
   async liveId(): Promise<string | null> {

@@ -102,7 +102,7 @@ describe('supervisor: per-file hold against the real haproxy -c', () => {
     const r = await judge({ '20-web.cfg': WEB, '20-users.cfg': 'userlist u\n  group g users nobody\n' }, null);
     expect(r.checked.valid).toBe(false);
     if (r.checked.valid) return;
-    expect(r.checked.error.code).toBe('CONFIG_INVALID');
+    expect(r.checked.error.code).toBe('HAPROXY_CHECK_FAILED');
     expect(r.checked.error.message).toContain("no such user 'nobody'");
     expect(r.checked.invalid).toBe(1);
   });

@@ -114,7 +114,7 @@ describe('haproxy-supervisor runtime path safety', () => {
     const before = metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'unsafe' });
     const id = await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a, tail)]) });
     const s = await fx.waitState((st) => st.lastAttemptAt && st.status === 'degraded' && st.lastError?.context?.rendered === id, 'version refused');
-    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    expect(s.lastError.code).toBe('HAPROXY_CHECK_FAILED');
     if (fallback) expect(s.lastRuntimeFallback).toMatchObject({ failure: fallback, rendered: id, reason: expect.stringContaining('"1s;new"') });
     expect(metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'unsafe' })).toBe(before + (fallback ? 1 : 0));
     expect(await admin('show ssl ca-file')).toBe(caFiles);
@@ -130,7 +130,7 @@ describe('haproxy-supervisor runtime path safety', () => {
     const id = await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a), srv('y', b, 'track a')]) });
     const s = await fx.waitState((st) => st.lastRuntimeFallback?.rendered === id && st.lastUpdate?.reason?.includes('refused runtime update'), 'undo of the accepted commands');
     expect(s.lastRuntimeFallback.failure).toBe('refused');
-    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    expect(s.lastError.code).toBe('HAPROXY_CHECK_FAILED');
     expect(metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'refused' })).toBe(before + 1);
     expect(await admin('show servers state app')).not.toMatch(/ app \d+ x /);
     expect(await fx.liveId()).toBe(live);
@@ -213,13 +213,13 @@ describe('haproxy-supervisor runtime path with a slow, vetoing haproxy -c', () =
     expect(await readFile(join(fx2.sharedDir, 'live', 'current', '20-web.cfg'), 'utf8')).toBe(config2([srv('a', a), srv('c', c)]));
   });
 
-  it('a runtime-only version haproxy -c rejects after its commands is undone: live/current is reloaded, CONFIG_INVALID reported, the next good version applies', async () => {
+  it('a runtime-only version haproxy -c rejects after its commands is undone: live/current is reloaded, HAPROXY_CHECK_FAILED reported, the next good version applies', async () => {
     const live = await fx2.liveId();
     const id = await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('c', c), srv('rejected-by-check', b)]) });
     await waitFor(async () => (await running()).includes('rejected-by-check'), { timeoutMs: 1000, intervalMs: 20, what: 'added at runtime before the check' });
     const s = await fx2.waitState((st) => st.lastUpdate?.method === 'reload' && st.lastRuntimeFallback?.rendered === id, 'undo reload');
     expect(s.status).toBe('degraded');
-    expect(s.lastError.code).toBe('CONFIG_INVALID');
+    expect(s.lastError.code).toBe('HAPROXY_CHECK_FAILED');
     expect(s.lastRuntimeFallback.failure).toBe('check-failed');
     expect(s.lastUpdate.reason).toContain('undo');
     expect(await fx2.liveId()).toBe(live);

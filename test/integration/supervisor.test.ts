@@ -101,7 +101,7 @@ describe('haproxy-supervisor', () => {
     expect(s.held[0].reason).toContain("unknown keyword 'frobnicate'");
     expect(s.held[0].since).toMatch(/^\d{4}-/);
     // lastError names the held file as the whole-version rejection did (alerts, apictl status).
-    expect(s.lastError).toMatchObject({ code: 'CONFIG_INVALID', context: { file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, rendered: bad } });
+    expect(s.lastError).toMatchObject({ code: 'HAPROXY_CHECK_FAILED', context: { file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, rendered: bad } });
     await routesTo('b');
     expect(await readdir(join(fx.sharedDir, 'live', 'current'))).not.toContain('60-bad.cfg');
     expect(metricValue(await fx.metrics(), 'haproxy_supervisor_held_files')).toBe(1);

@@ -1,4 +1,4 @@
-import type { StageState } from '@api-server/core';
+import type { RendererStateFile, StageState, SupervisorStateFile } from '@api-server/core';
 
 /** The pipeline's stages in the order data flows through them. */
 export const PIPELINE = ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'] as const;
@@ -55,17 +55,12 @@ export function overallExitCode(rows: StageRow[]): number {
   return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
 }
 
-/** One held file of a stage's state (`held[]`): the renderer's (template fails) or the supervisor's (policy or haproxy -c). */
-interface HeldEntry {
-  file?: unknown;
-  template?: unknown;
-  since?: unknown;
-  code?: unknown;
-  reason?: unknown;
-  line?: unknown;
-  /** Supervisor only: `live` (its last good output runs) or `none` (left out). */
-  runs?: unknown;
-}
+/**
+ * One held file of a stage's state (`held[]`), as core's state schemas define it: the
+ * renderer's (template fails) or the supervisor's (policy or haproxy -c; `runs` says
+ * whether its last good output runs). `readStates` has checked the file against them.
+ */
+type HeldEntry = NonNullable<RendererStateFile['held']>[number] | NonNullable<SupervisorStateFile['held']>[number];
 
 /** Stages that hold files, and what holding means there. */
 const HOLDERS: ReadonlyArray<[string, string]> = [
@@ -88,8 +83,8 @@ export function heldReport(states: Map<string, StageState | Error>, now: Date): 
     const lines = (state['held'] as HeldEntry[]).map((h) => {
       const template = h.template ?? h.file;
       const where = typeof h.line === 'number' ? `${text(template)}:${h.line}` : text(template);
-      const runs = h.runs === 'live' ? '  (last good output runs)' : h.runs === 'none' ? '  (left out)' : '';
-      return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(typeof h.since === 'string' ? h.since : null, now)}: ${text(h.reason)}${runs}`;
+      const runs = !('runs' in h) ? '' : h.runs === 'live' ? '  (last good output runs)' : '  (left out)';
+      return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(h.since, now)}: ${text(h.reason)}${runs}`;
     });
     blocks.push([`HELD FILES (${meaning})`, ...lines].join('\n'));
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CoreErrorCode } from './errors.js';
 
 /** Variables every component reads (docs/architecture.md, "processes, ports, environment"). */
 export const commonEnv = {
@@ -52,7 +53,7 @@ export const listFromEnv = z.string().transform((v) =>
 );
 
 export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+  readonly code = 'CONFIG_INVALID' satisfies CoreErrorCode;
   constructor(readonly issues: string[]) {
     super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'ConfigError';

@@ -6,6 +6,7 @@ export * from './atomic-file.js';
 export * from './versions.js';
 export * from './tree.js';
 export * from './state.js';
+export * from './state-schema.js';
 export * from './metrics.js';
 export * from './server.js';
 export * from './shutdown.js';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, stat, symlink, lstat, utimes } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fsyncDir, writeFileSynced } from './atomic-file.js';
-import { PipelineError } from './errors.js';
+import { coreError } from './errors.js';
 
 /** One file of a version: a path relative to the version root, and its bytes. */
 export interface VersionFile {
@@ -44,7 +44,7 @@ export function assertSafeRelativePath(path: string): void {
     parts.some((p) => p === '..' || p === '.' || p === '') ||
     /[\x00-\x1f\x7f\\]/.test(path)
   ) {
-    throw new PipelineError('UNSAFE_PATH', `refusing path "${path}": it must stay inside the version directory`, {
+    throw coreError('UNSAFE_PATH', `refusing path "${path}": it must stay inside the version directory`, {
       context: { path },
     });
   }

@@ -122,7 +122,7 @@ function assemble(input: Inputs, holds: ReadonlyMap<string, Hold>): Candidate {
  * files, those are held (their live copy, or left out) and the check runs again, up to
  * {@link MAX_HOLD_ROUNDS} times; the result is the candidate that passed. When the
  * alerts blame no rendered file (or the rounds run out), the whole version is
- * rejected: CONFIG_INVALID with the rendered file, its template, the line and its text.
+ * rejected: HAPROXY_CHECK_FAILED with the rendered file, its template, the line and its text.
  */
 export async function validateCandidate(opts: { bin: string; scratchRoot: string; candidate: Candidate; hold?: boolean }): Promise<CheckedCandidate> {
   let candidate = opts.candidate;
@@ -157,7 +157,7 @@ function rejection(candidate: Candidate, diagnostics: readonly Diagnostic[], exi
   const diag = primaryDiagnostic(diagnostics);
   const where = locate(diag, candidate.files, readManifest(candidate.files));
   const at = where.file ? ` (${where.template ?? where.file}${where.line ? `:${where.line}` : ''})` : '';
-  return new PipelineError('CONFIG_INVALID', `haproxy -c rejected rendered version ${candidate.rendered.id}${at}: ${diag?.message ?? `exit code ${exitCode}`}`, {
+  return new PipelineError('HAPROXY_CHECK_FAILED', `haproxy -c rejected rendered version ${candidate.rendered.id}${at}: ${diag?.message ?? `exit code ${exitCode}`}`, {
     context: { ...where, rendered: candidate.rendered.id, exitCode, alerts: diagnostics.filter((d) => d.level === 'alert').map((d) => d.message).slice(0, 10) },
   });
 }

@@ -16,12 +16,12 @@ export function heldChanges(before: readonly HeldFile[], after: readonly HeldFil
 
 /**
  * The state file's `lastError` while files are held: the first held file, in the terms
- * the whole-version rejection used (CONFIG_INVALID for `haproxy -c`, POLICY_VIOLATION for
+ * the whole-version rejection used (HAPROXY_CHECK_FAILED for `haproxy -c`, POLICY_VIOLATION for
  * the policy), so alerts and `apictl status` keep naming the file and line.
  */
 export function heldError(held: readonly HeldFile[], rendered: unknown): PipelineError {
   const first = held[0]!;
-  const code = first.code === 'HAPROXY_CHECK' ? 'CONFIG_INVALID' : 'POLICY_VIOLATION';
+  const code = first.code === 'HAPROXY_CHECK' ? 'HAPROXY_CHECK_FAILED' : 'POLICY_VIOLATION';
   const where = `${first.template ?? first.file}${first.line ? `:${first.line}` : ''}`;
   const others = held.length > 1 ? ` (and ${held.length - 1} more held file(s))` : '';
   return new PipelineError(code, `${first.file} held at its last good output${first.runs === 'none' ? ' (left out: never live)' : ''}, ${where}: ${first.reason}${others}`, {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { boolFromEnv, intFromEnv, z } from '@api-server/core';
+import { intFromEnv, z } from '@api-server/core';
+import { parseS3Url, s3EnvShape } from '@api-server/release';
 
 /** Where the templates come from (`SOURCE_URL`). */
 export type SourceLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'file'; dir: string };
@@ -10,13 +11,9 @@ export type SourceLocation = { kind: 's3'; bucket: string; prefix: string } | { 
  * `templates-old/` never matches `templates`.
  */
 export function parseSourceUrl(value: string): SourceLocation | string {
-  const s3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(value);
-  if (s3) {
-    const bucket = s3[1] ?? '';
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/.test(bucket)) return `bucket name "${bucket}" is not valid (3 to 255 of [A-Za-z0-9._-])`;
-    const trimmed = (s3[2] ?? '').replace(/^\/+/, '').replace(/\/+$/, '');
-    return { kind: 's3', bucket, prefix: trimmed ? `${trimmed}/` : '' };
-  }
+  const s3 = parseS3Url(value);
+  if (typeof s3 === 'string') return s3;
+  if (s3) return { kind: 's3', ...s3 };
   if (value.startsWith('file://')) {
     try {
       return { kind: 'file', dir: fileURLToPath(value).replace(/\/+$/, '') || '/' };
@@ -39,10 +36,8 @@ const sourceUrl = z.string().transform((value, ctx) => {
 /** s3-sync's environment (docs/architecture.md, "processes, ports, environment"), beside core's common variables. */
 export const envShape = {
   SOURCE_URL: sourceUrl,
-  S3_ENDPOINT: z.url().optional(),
-  S3_FORCE_PATH_STYLE: boolFromEnv.default(false),
-  /** Optional: the SDK's own chain (AWS_DEFAULT_REGION, profile) applies, then us-east-1. */
-  AWS_REGION: z.string().min(1).optional(),
+  /** S3_ENDPOINT, S3_FORCE_PATH_STYLE, AWS_REGION: the same rules as apictl's (@api-server/release). */
+  ...s3EnvShape,
   SYNC_INTERVAL_MS: intFromEnv(50).default(15_000),
   S3_MAX_OBJECT_BYTES: intFromEnv(1).default(10 * 1024 * 1024),
   S3_MAX_OBJECTS: intFromEnv(1).default(5000),

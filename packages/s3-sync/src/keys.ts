@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { syncError } from './errors.js';
 
 /** Why a key was refused; the literal reasons double as test-table values. */
 export type UnsafeKeyReason =
@@ -27,7 +27,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export function keyToPath(key: string, prefix: string): string {
   const reason = unsafeReason(key, prefix);
   if (reason) {
-    throw new PipelineError('UNSAFE_KEY', `refusing S3 key ${JSON.stringify(key)}: ${reason}`, { context: { key, reason } });
+    throw syncError('UNSAFE_KEY', `refusing S3 key ${JSON.stringify(key)}: ${reason}`, { context: { key, reason } });
   }
   return key.slice(prefix.length);
 }

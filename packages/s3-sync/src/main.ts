@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { packageVersion, runComponent } from '@api-server/core';
-import { createS3Client } from './client.js';
+import { createS3Client } from '@api-server/release';
 import { envPrefixes, envShape, maxSilenceMs } from './config.js';
 import { createSyncMetrics } from './metrics.js';
 import { TemplatesOutput } from './outputs/templates.js';
@@ -31,7 +31,7 @@ await runComponent({
     const location = env.SOURCE_URL;
     let source: S3ReleaseSource | DirectorySource;
     if (location.kind === 's3') {
-      const client = await createS3Client({ endpoint: env.S3_ENDPOINT, forcePathStyle: env.S3_FORCE_PATH_STYLE, region: env.AWS_REGION });
+      const client = await createS3Client(env);
       source = new S3ReleaseSource({ client, ...location, ...limits, concurrency: env.S3_CONCURRENCY, hooks: sourceHooks(metrics, state, log, beat) });
       if (last) source.seed(cacheFromFiles(last.files));
     } else {

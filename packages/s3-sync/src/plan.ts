@@ -1,5 +1,6 @@
 import { PipelineError } from '@api-server/core';
 import { isFolderMarker, keyToPath } from './keys.js';
+import { syncError, type S3SyncErrorCode } from './errors.js';
 
 /** One object as a listing reports it. */
 export interface ListedObject {
@@ -50,7 +51,7 @@ export function planTree(objects: readonly ListedObject[], prefix: string, limit
   }
   const clash = planned.find((p) => dirs.has(p.path));
   if (clash) {
-    throw new PipelineError('KEY_CONFLICT', `refusing S3 key ${JSON.stringify(clash.key)}: "${clash.path}" is both a file and a directory in this tree`, {
+    throw syncError('KEY_CONFLICT', `refusing S3 key ${JSON.stringify(clash.key)}: "${clash.path}" is both a file and a directory in this tree`, {
       context: { key: clash.key, reason: 'file and directory' },
     });
   }
@@ -82,14 +83,14 @@ export function normalizeEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/"/g, '').toLowerCase();
 }
 
-export function objectTooLarge(key: string, size: number, limit: number): PipelineError {
-  return new PipelineError('OBJECT_TOO_LARGE', `refusing S3 key ${JSON.stringify(key)}: ${size} bytes is over the limit of ${limit} (S3_MAX_OBJECT_BYTES)`, {
+export function objectTooLarge(key: string, size: number, limit: number): PipelineError<S3SyncErrorCode> {
+  return syncError('OBJECT_TOO_LARGE', `refusing S3 key ${JSON.stringify(key)}: ${size} bytes is over the limit of ${limit} (S3_MAX_OBJECT_BYTES)`, {
     context: { key, size, limit, reason: 'object too large' },
   });
 }
 
-export function treeTooLarge(prefix: string, count: number, limit: number): PipelineError {
-  return new PipelineError('TREE_TOO_LARGE', `refusing tree under ${JSON.stringify(prefix)}: more than ${limit} objects (S3_MAX_OBJECTS), saw ${count}`, {
+export function treeTooLarge(prefix: string, count: number, limit: number): PipelineError<S3SyncErrorCode> {
+  return syncError('TREE_TOO_LARGE', `refusing tree under ${JSON.stringify(prefix)}: more than ${limit} objects (S3_MAX_OBJECTS), saw ${count}`, {
     context: { key: prefix, count, limit, reason: 'too many objects' },
   });
 }

@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { isAbortError, PipelineError } from '@api-server/core';
 import { isFolderMarker } from './keys.js';
 import { objectTooLarge, treeTooLarge, type ListedObject } from './plan.js';
+import { syncError } from './errors.js';
 
 /** Told about every request sent, for `s3_sync_requests_total` (and tests that count them). */
 export type RequestHook = (operation: 'GetObject' | 'ListObjectsV2') => void;
@@ -108,7 +109,7 @@ export function s3Failure(err: unknown, operation: string, bucket: string, key: 
           ? 'S3_NO_SUCH_BUCKET'
           : 'S3_REQUEST_FAILED';
   const detail = err instanceof Error ? err.message || name : String(err);
-  return new PipelineError(code, `${operation} s3://${bucket}/${key} failed: ${detail}${status ? ` (HTTP ${status})` : ''}`, {
+  return syncError(code, `${operation} s3://${bucket}/${key} failed: ${detail}${status ? ` (HTTP ${status})` : ''}`, {
     cause: err,
     context: { operation, bucket, key, ...(status ? { status } : {}), s3Code: name },
   });

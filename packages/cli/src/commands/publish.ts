@@ -65,7 +65,7 @@ export const publishCommand: Command = {
       const format = parseFormat(values.format);
       const concurrency = parsePositiveInt(values.concurrency, '--concurrency', 8);
       // Parse the target before the (slower) validation: a typo fails at once.
-      const { store, close } = openStore(values.to);
+      const { store, close } = await openStore(values.to);
       try {
         const report = await runValidation(dir, values);
         const failed = hasErrors(report.diagnostics) || (values.strict && report.diagnostics.length > 0);

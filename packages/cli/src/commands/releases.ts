@@ -22,7 +22,7 @@ export const releasesCommand: Command = {
     try {
       const { values } = parseArgs({ args: argv, options: { ...targetOptions, limit: { type: 'string' }, json: { type: 'boolean', default: false } } });
       const limit = parsePositiveInt(values.limit, '--limit', 20);
-      const { store, close } = openStore(values.to);
+      const { store, close } = await openStore(values.to);
       try {
         const { current, releases } = await listReleases(store, { limit });
         if (values.json) {

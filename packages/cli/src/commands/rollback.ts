@@ -29,7 +29,7 @@ export const rollbackCommand: Command = {
         return 2;
       }
       const id = positionals[0]!;
-      const { store, close } = openStore(values.to);
+      const { store, close } = await openStore(values.to);
       try {
         const who = await provenance('.', { author: values.author, commit: undefined, message: values.message ?? `rollback to ${id}` });
         const result = await rollbackRelease(store, id, { ...who, commit: null });

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StageState } from '@api-server/core';
+import { parseStateFile, type StageState } from '@api-server/core';
 import { EXIT, failure, type Command } from '../workflow/command-io.js';
 import { formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
@@ -17,7 +17,12 @@ Examples:
   kubectl exec ds/api-server -c haproxy-supervisor -- apictl status
   apictl status --shared-dir .tmp/dev/shared --json | jq .`;
 
-/** Reads every state file; an unreadable one is reported, not fatal. */
+/**
+ * Reads every state file and checks it against its component's schema (core
+ * `stateSchemas`); an unreadable or invalid one is reported as such (status
+ * `unreadable`, exit 1), not fatal. A JSON file without a `component` is not a stage
+ * state (metrics' position file lives there too) and is skipped.
+ */
 export async function readStates(sharedDir: string): Promise<Map<string, StageState | Error>> {
   const dir = join(sharedDir, 'state');
   const states = new Map<string, StageState | Error>();
@@ -25,9 +30,13 @@ export async function readStates(sharedDir: string): Promise<Map<string, StageSt
   for (const name of names) {
     const path = join(dir, name);
     try {
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as StageState;
-      if (typeof parsed.component !== 'string' || typeof parsed.status !== 'string') continue; // not a stage state (e.g. a position file)
-      states.set(parsed.component, parsed);
+      const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+      const component = (value as { component?: unknown } | null)?.component;
+      if (typeof component !== 'string') continue; // not a stage state (e.g. a position file)
+      const parsed = parseStateFile(value);
+      // Keyed by the file name: a file whose `component` lies must not hide another stage's row.
+      const key = name.replace(/\.json$/, '');
+      states.set(key, parsed.ok ? (parsed.state as StageState) : new Error(`${path}: not a valid ${component} state file: ${parsed.problems.join('; ')}`));
     } catch (err) {
       states.set(name.replace(/\.json$/, ''), new Error(`${path}: ${(err as Error).message}`));
     }

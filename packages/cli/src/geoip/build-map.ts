@@ -1,5 +1,5 @@
-import { PipelineError } from '@api-server/core';
 import { rangeToCidrs, type IpRange } from './ip-range.js';
+import { cliError } from '../errors.js';
 
 /** An address range and the ISO 3166 code of its country; `file` and `line` name it in errors. */
 export interface CountryRange extends IpRange {
@@ -28,7 +28,7 @@ export interface GeoMap {
 export function buildGeoMap(input: readonly CountryRange[]): GeoMap {
   for (const r of input) {
     if (!/^[A-Z]{2}$/.test(r.country)) {
-      throw new PipelineError('GEOIP_BAD_COUNTRY', `${where(r)}: country "${r.country.slice(0, 20)}" is not a two-letter ISO 3166 code`, { context: { file: r.file, line: r.line } });
+      throw cliError('GEOIP_BAD_COUNTRY', `${where(r)}: country "${r.country.slice(0, 20)}" is not a two-letter ISO 3166 code`, { context: { file: r.file, line: r.line } });
     }
   }
   const sorted = [...input].sort((a, b) => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
@@ -36,7 +36,7 @@ export function buildGeoMap(input: readonly CountryRange[]): GeoMap {
   for (const r of sorted) {
     const last = merged.at(-1);
     if (last && last.family === r.family && r.start <= last.end) {
-      throw new PipelineError('GEOIP_OVERLAP', `${where(r)} overlaps ${where(last)}`, { context: { a: where(last), b: where(r) } });
+      throw cliError('GEOIP_OVERLAP', `${where(r)} overlaps ${where(last)}`, { context: { a: where(last), b: where(r) } });
     }
     if (last && last.family === r.family && last.country === r.country && r.start === last.end + 1n) last.end = r.end;
     else merged.push({ family: r.family, start: r.start, end: r.end, country: r.country, file: r.file, line: r.line });

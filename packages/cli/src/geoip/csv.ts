@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { cliError } from '../errors.js';
 
 /** One data row of a CSV file with its 1-based line number (for error messages). */
 export interface CsvRow {
@@ -32,14 +32,14 @@ function csvFields(line: string, file: string, lineNo: number): string[] {
       i++;
       for (;;) {
         const quote = line.indexOf('"', i);
-        if (quote < 0) throw new PipelineError('GEOIP_CSV_SYNTAX', `${file}:${lineNo}: unterminated quoted field`, { context: { file, line: lineNo } });
+        if (quote < 0) throw cliError('GEOIP_CSV_SYNTAX', `${file}:${lineNo}: unterminated quoted field`, { context: { file, line: lineNo } });
         value += line.slice(i, quote);
         i = quote + 1;
         if (line[i] !== '"') break;
         value += '"';
         i++;
       }
-      if (i < line.length && line[i] !== ',') throw new PipelineError('GEOIP_CSV_SYNTAX', `${file}:${lineNo}: text after a closing quote`, { context: { file, line: lineNo } });
+      if (i < line.length && line[i] !== ',') throw cliError('GEOIP_CSV_SYNTAX', `${file}:${lineNo}: text after a closing quote`, { context: { file, line: lineNo } });
     } else {
       const comma = line.indexOf(',', i);
       value = line.slice(i, comma < 0 ? line.length : comma);
@@ -56,7 +56,7 @@ export function columns<K extends string>(header: CsvRow | undefined, names: rea
   const at = Object.fromEntries(names.map((n) => [n, header ? header.fields.indexOf(n) : -1])) as Record<K, number>;
   const missing = names.filter((n) => at[n] < 0);
   if (missing.length) {
-    throw new PipelineError('GEOIP_CSV_HEADER', `${file}: header lacks column(s) ${missing.join(', ')} (is this the right file?)`, {
+    throw cliError('GEOIP_CSV_HEADER', `${file}: header lacks column(s) ${missing.join(', ')} (is this the right file?)`, {
       context: { file, missing, header: header?.fields.slice(0, 10) },
     });
   }

@@ -1,8 +1,8 @@
-import { PipelineError } from '@api-server/core';
 import { csvRows } from './csv.js';
 import { parseIp } from './ip-range.js';
 import type { CountryRange } from './build-map.js';
 import type { CsvFile } from './maxmind.js';
+import { cliError } from '../errors.js';
 
 const V4_MAPPED = 0xffff00000000n; // ::ffff:0:0/96
 
@@ -17,7 +17,7 @@ export function ip2locationRanges(file: CsvFile): { ranges: CountryRange[]; skip
   for (const row of csvRows(file.text, file.name)) {
     const [startText = '', endText = '', country = ''] = row.fields;
     const bad = (what: string) =>
-      new PipelineError('GEOIP_BAD_RANGE', `${file.name}:${row.line}: ${what}`, { context: { file: file.name, line: row.line } });
+      cliError('GEOIP_BAD_RANGE', `${file.name}:${row.line}: ${what}`, { context: { file: file.name, line: row.line } });
     const start = address(startText);
     const end = address(endText);
     if (!start || !end) throw bad(`expected "start,end,country" with addresses or integers, got "${row.fields.slice(0, 3).join(',').slice(0, 80)}"`);

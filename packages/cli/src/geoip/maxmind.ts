@@ -1,7 +1,7 @@
-import { PipelineError } from '@api-server/core';
 import { columns, csvRows } from './csv.js';
 import { parseCidr } from './ip-range.js';
 import type { CountryRange } from './build-map.js';
+import { cliError } from '../errors.js';
 
 /** A file's name and text (the command reads them; tests make them). */
 export interface CsvFile {
@@ -35,7 +35,7 @@ export function maxmindBlocks(file: CsvFile, locations: ReadonlyMap<string, stri
     const network = row.fields[at.network] ?? '';
     const range = parseCidr(network);
     if (!range) {
-      throw new PipelineError('GEOIP_BAD_NETWORK', `${file.name}:${row.line}: "${network.slice(0, 60)}" is not a network (a.b.c.d/n or x::/n, no host bits)`, {
+      throw cliError('GEOIP_BAD_NETWORK', `${file.name}:${row.line}: "${network.slice(0, 60)}" is not a network (a.b.c.d/n or x::/n, no host bits)`, {
         context: { file: file.name, line: row.line },
       });
     }
@@ -43,7 +43,7 @@ export function maxmindBlocks(file: CsvFile, locations: ReadonlyMap<string, stri
     const country = locations.get(geonameId);
     if (country === undefined) {
       if (geonameId !== '') {
-        throw new PipelineError('GEOIP_UNKNOWN_LOCATION', `${file.name}:${row.line}: geoname_id ${geonameId.slice(0, 20)} is not in the locations file`, {
+        throw cliError('GEOIP_UNKNOWN_LOCATION', `${file.name}:${row.line}: geoname_id ${geonameId.slice(0, 20)} is not in the locations file`, {
           context: { file: file.name, line: row.line },
         });
       }

@@ -4,24 +4,11 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { PipelineError } from '@api-server/core';
 import type { PutOptions, ReleaseStore, StoredObject } from '../workflow/store.js';
-import type { S3Env, S3Target } from './target.js';
-
-/** An S3 client configured like s3-sync's: endpoint, path style, region (us-east-1 when none is known). */
-export function createClient(env: S3Env): S3Client {
-  // The SDK warns on every run under Node 20 (its 2027 releases need 22); a CLI's
-  // stderr is read by people and CI logs, and the container images run 22 anyway.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Client({
-    endpoint: env.S3_ENDPOINT,
-    forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    region: env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-  });
-}
+import type { S3Target } from './target.js';
+import { cliError } from '../errors.js';
 
 function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -40,7 +27,7 @@ export class S3Store implements ReleaseStore {
 
   private fail(err: unknown, operation: string, key: string): never {
     const code = status(err);
-    throw new PipelineError('S3_REQUEST_FAILED', `${operation} ${this.location}${key}: ${(err as Error).name ?? 'Error'}${code ? ` (HTTP ${code})` : ''}: ${(err as Error).message}`, {
+    throw cliError('S3_REQUEST_FAILED', `${operation} ${this.location}${key}: ${(err as Error).name ?? 'Error'}${code ? ` (HTTP ${code})` : ''}: ${(err as Error).message}`, {
       cause: err,
       context: { operation, key: this.target.prefix + key, status: code },
     });
@@ -91,7 +78,7 @@ export class S3Store implements ReleaseStore {
     } catch (err) {
       // 412: the condition failed; 409: a concurrent conditional write to the same key (AWS).
       if (status(err) === 412 || status(err) === 409) {
-        throw new PipelineError('CURRENT_CHANGED', `PutObject ${this.location}${key}: the object changed since it was read`, { cause: err, context: { key } });
+        throw cliError('CURRENT_CHANGED', `PutObject ${this.location}${key}: the object changed since it was read`, { cause: err, context: { key } });
       }
       return this.fail(err, 'PutObject', key);
     }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { PipelineError } from '@api-server/core';
 import type { CatalogFixture } from '@api-server/renderer';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { cliError } from '../errors.js';
 
 const instance = z.strictObject({
   id: z.string().min(1).optional(),
@@ -37,12 +37,12 @@ export function parseCatalog(text: string, file: string): Catalog {
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new PipelineError('CATALOG_INVALID', `${file}: not valid YAML/JSON: ${(err as Error).message}`, { cause: err, context: { file } });
+    throw cliError('CATALOG_INVALID', `${file}: not valid YAML/JSON: ${(err as Error).message}`, { cause: err, context: { file } });
   }
   const parsed = fixtureSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new PipelineError('CATALOG_INVALID', `${file}: ${issues.join('; ')}`, { context: { file, issues } });
+    throw cliError('CATALOG_INVALID', `${file}: ${issues.join('; ')}`, { context: { file, issues } });
   }
   const { env, ...fixture } = parsed.data;
   return { fixture, env: env ?? {} };
@@ -53,7 +53,7 @@ export async function loadCatalog(file: string): Promise<Catalog> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new PipelineError('CATALOG_UNREADABLE', `--catalog ${file}: ${(err as Error).message}`, { cause: err, context: { file } });
+    throw cliError('CATALOG_UNREADABLE', `--catalog ${file}: ${(err as Error).message}`, { cause: err, context: { file } });
   }
   return parseCatalog(text, file);
 }

@@ -1,5 +1,5 @@
-import { PipelineError } from '@api-server/core';
 import { ConsulClient, MapDataView, parseConsulAddr, sourceFor, type DataView, type Query, type Refusal } from '@api-server/renderer';
+import { cliError } from '../errors.js';
 
 /**
  * `apictl validate --consul`: answers the templates' queries from a live Consul with
@@ -16,7 +16,7 @@ export class ConsulSnapshot {
 
   constructor(addr: string, token = process.env.CONSUL_HTTP_TOKEN) {
     const address = parseConsulAddr(addr, process.env.CONSUL_HTTP_SSL === 'true');
-    if (typeof address === 'string') throw new PipelineError('CONSUL_ADDR_INVALID', `--consul: ${address}`, { context: { addr } });
+    if (typeof address === 'string') throw cliError('CONSUL_ADDR_INVALID', `--consul: ${address}`, { context: { addr } });
     this.addr = addr;
     this.client = new ConsulClient(address, { token, waitSeconds: 0, observer: { refused: (_query, list) => this.refused.push(...list) } });
   }
@@ -32,7 +32,7 @@ export class ConsulSnapshot {
             try {
               this.values.set(q.id, (await sourceFor(q, this.client).fetch({ index: undefined, signal })).value);
             } catch (err) {
-              throw new PipelineError('CONSUL_UNREACHABLE', `--consul ${this.addr}: ${(err as Error).message}`, { cause: err, context: { query: q.id, addr: this.addr } });
+              throw cliError('CONSUL_UNREACHABLE', `--consul ${this.addr}: ${(err as Error).message}`, { cause: err, context: { query: q.id, addr: this.addr } });
             }
           }),
       );

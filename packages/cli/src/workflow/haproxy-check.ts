@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PipelineError, type VersionFile } from '@api-server/core';
+import { type VersionFile } from '@api-server/core';
 import { checkConfig, checkGlobal, withGlobal, type CheckResult } from '@api-server/haproxy';
+import { cliError } from '../errors.js';
 
 /**
  * `haproxy -c` on rendered files exactly as a node runs them: the supervisor's own
@@ -17,7 +18,7 @@ export async function haproxyCheck(files: readonly VersionFile[], opts: { bin?: 
     await writeFile(join(root, 'server-state'), '1\n');
     const result = await checkConfig(bin, root, withGlobal(files, checkGlobal(root)));
     if (result.notRun) {
-      throw new PipelineError('HAPROXY_NOT_FOUND', `cannot run ${bin}: ${result.diagnostics[0]?.detail ?? 'unknown error'} (install HAProxy 2.6, set --haproxy-bin, or pass --no-haproxy)`, { context: { bin } });
+      throw cliError('HAPROXY_NOT_FOUND', `cannot run ${bin}: ${result.diagnostics[0]?.detail ?? 'unknown error'} (install HAProxy 2.6, set --haproxy-bin, or pass --no-haproxy)`, { context: { bin } });
     }
     return result;
   } finally {

@@ -1,6 +1,6 @@
-import { PipelineError } from '@api-server/core';
 import { md5Etag } from './release.js';
 import type { PutOptions, ReleaseStore, StoredObject } from './store.js';
+import { cliError } from '../errors.js';
 
 /**
  * A ReleaseStore in memory, for unit tests of publish and rollback. `honourConditions`
@@ -40,7 +40,7 @@ export class MemoryStore implements ReleaseStore {
     this.requests.push(`PUT ${key}`);
     const existing = this.objects.get(key);
     if (this.honourConditions && ((opts.ifMatch !== undefined && existing?.etag !== opts.ifMatch) || (opts.ifNoneMatch === '*' && existing))) {
-      throw new PipelineError('CURRENT_CHANGED', `PutObject ${key}: precondition failed`);
+      throw cliError('CURRENT_CHANGED', `PutObject ${key}: precondition failed`);
     }
     return this.set(key, data);
   }
@@ -55,7 +55,7 @@ export class MemoryStore implements ReleaseStore {
   async copy(fromKey: string, toKey: string): Promise<void> {
     this.requests.push(`COPY ${fromKey} ${toKey}`);
     const o = this.objects.get(fromKey);
-    if (!o) throw new PipelineError('S3_REQUEST_FAILED', `CopyObject: no ${fromKey}`);
+    if (!o) throw cliError('S3_REQUEST_FAILED', `CopyObject: no ${fromKey}`);
     this.set(toKey, o.data);
   }
 

@@ -22,7 +22,7 @@ export interface DataValues {
 }
 
 /** A usage mistake: exit 2 with the message. */
-export class UsageError extends PipelineError {
+export class UsageError extends PipelineError<'USAGE'> {
   constructor(message: string) {
     super('USAGE', message);
   }

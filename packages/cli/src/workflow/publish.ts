@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PipelineError, type VersionFile } from '@api-server/core';
 import { mapLimit } from './pool.js';
-import {
-  CURRENT_KEY,
-  parseCurrentBody,
-  planUpload,
-  releaseFolder,
-  releaseId,
-  releaseMetaKey,
-  RELEASE_ID,
-  type CurrentBody,
-  type ReleaseMeta,
-} from './release.js';
+import { CURRENT_KEY, isReleaseId, releaseFolder, releaseMetaKey, releaseOfKey, RELEASES_PREFIX } from '@api-server/release';
+import { parseCurrentBody, planUpload, releaseId, type CurrentBody, type ReleaseMeta } from './release.js';
 import type { ReleaseStore } from './store.js';
+import { cliError } from '../errors.js';
 
 export interface Provenance {
   author: string;
@@ -111,7 +103,7 @@ export async function publishRelease(
 async function flipCurrent(store: ReleaseStore, before: CurrentRead | null, fields: Omit<CurrentBody, 'publishId'>): Promise<void> {
   const body: CurrentBody = { ...fields, publishId: randomUUID() };
   const changed = (now: CurrentRead | null) =>
-    new PipelineError(
+    cliError(
       'CURRENT_CHANGED',
       `CURRENT changed while this command ran (it named ${before?.body.release ?? 'nothing'}, now ${now?.body.release ?? 'nothing'}${now?.body.author ? ` by ${now.body.author}` : ''}): another publish or rollback ran at the same time. Release ${fields.release} is uploaded but NOT live; run the command again to put it on top.`,
       { context: { release: fields.release, expected: before?.body.release ?? null, found: now?.body.release ?? null } },
@@ -128,11 +120,11 @@ async function flipCurrent(store: ReleaseStore, before: CurrentRead | null, fiel
 
 /** Points CURRENT at an earlier, complete release. */
 export async function rollbackRelease(store: ReleaseStore, id: string, provenance: Provenance, opts: { now?: () => Date } = {}): Promise<{ id: string; previous: string | null; status: 'published' | 'unchanged' }> {
-  if (!RELEASE_ID.test(id)) throw new PipelineError('RELEASE_ID_INVALID', `"${id}" is not a release id (see "apictl releases")`, { context: { release: id } });
+  if (!isReleaseId(id)) throw cliError('RELEASE_ID_INVALID', `"${id}" is not a release id (see "apictl releases")`, { context: { release: id } });
   const meta = await readMeta(store, id);
   if (!meta) {
     const partial = (await store.list(releaseFolder(id))).objects.length > 0;
-    throw new PipelineError(
+    throw cliError(
       partial ? 'RELEASE_INCOMPLETE' : 'RELEASE_NOT_FOUND',
       partial
         ? `release ${id} is incomplete in ${store.location} (a publish failed before ${releaseMetaKey(id)} was written); it was never live and cannot be rolled back to`
@@ -168,18 +160,21 @@ export interface ReleaseEntry {
 /** Releases, newest first (by metadata time), the incomplete ones (folders without metadata) last. */
 export async function listReleases(store: ReleaseStore, opts: { limit?: number } = {}): Promise<{ current: (Partial<CurrentBody> & { release: string }) | null; releases: ReleaseEntry[] }> {
   const current = (await readCurrent(store))?.body ?? null;
-  const { objects, folders } = await store.list('releases/', { delimiter: '/' });
-  const metas = objects.filter((o) => o.key.endsWith('.json')).sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
-  const limited = metas.slice(0, opts.limit ?? 20);
+  const { objects, folders } = await store.list(RELEASES_PREFIX, { delimiter: '/' });
+  const metas = objects
+    .flatMap((o) => {
+      const of = releaseOfKey(o.key);
+      return of?.kind === 'meta' ? [{ id: of.id, lastModified: o.lastModified }] : [];
+    })
+    .sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));
   const entries: ReleaseEntry[] = [];
-  for (const o of limited) {
-    const id = o.key.slice('releases/'.length, -'.json'.length);
-    entries.push({ id, complete: true, current: current?.release === id, meta: await readMeta(store, id), lastModified: o.lastModified ?? null });
+  for (const o of metas.slice(0, opts.limit ?? 20)) {
+    entries.push({ id: o.id, complete: true, current: current?.release === o.id, meta: await readMeta(store, o.id), lastModified: o.lastModified ?? null });
   }
-  const complete = new Set(metas.map((o) => o.key.slice('releases/'.length, -'.json'.length)));
+  const complete = new Set(metas.map((o) => o.id));
   for (const folder of folders) {
-    const id = folder.slice('releases/'.length).replace(/\/$/, '');
-    if (!complete.has(id)) entries.push({ id, complete: false, current: current?.release === id, meta: null, lastModified: null });
+    const id = releaseOfKey(folder)?.id;
+    if (id !== undefined && !complete.has(id)) entries.push({ id, complete: false, current: current?.release === id, meta: null, lastModified: null });
   }
   return { current, releases: entries };
 }

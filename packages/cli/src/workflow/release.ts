@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { PipelineError, versionId, type VersionFile } from '@api-server/core';
+import { versionId, type VersionFile } from '@api-server/core';
+import { CURRENT_KEY, parseCurrent, releaseFolder } from '@api-server/release';
 import type { StoredObject } from './store.js';
 
 /**
- * The release layout of docs/architecture.md "S3 layout", as pure functions:
- *   releases/<id>/<files>   the template tree, immutable
- *   releases/<id>.json      metadata, written after the last file: its presence means complete
- *   CURRENT                 {"release": "<id>", ...}, written last
- * The metadata sits beside the folder, not in it: s3-sync would copy a file inside
- * the folder to every node as a template.
+ * What the publisher writes into the release layout (@api-server/release, the one
+ * definition s3-sync reads with): the content id, the metadata and CURRENT bodies,
+ * and the upload plan, as pure functions.
  */
 
 /**
@@ -18,13 +16,6 @@ import type { StoredObject } from './store.js';
 export function releaseId(files: readonly VersionFile[]): string {
   return versionId(files);
 }
-
-export const CURRENT_KEY = 'CURRENT';
-export const releaseFolder = (id: string) => `releases/${id}/`;
-export const releaseMetaKey = (id: string) => `releases/${id}.json`;
-
-/** Same pattern s3-sync accepts (one safe path segment). */
-export const RELEASE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 export interface ReleaseMeta {
   release: string;
@@ -47,18 +38,14 @@ export interface CurrentBody extends Omit<ReleaseMeta, 'bytes'> {
   rollback?: boolean;
 }
 
+/**
+ * A CURRENT body as the publisher reads it back: s3-sync's parser (`CURRENT_INVALID`
+ * for whatever a node would refuse), with the publisher's own fields typed. Fields
+ * another tool wrote are kept but not trusted beyond their presence.
+ */
 export function parseCurrentBody(data: Uint8Array): Partial<CurrentBody> & { release: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch (err) {
-    throw new PipelineError('CURRENT_INVALID', `CURRENT is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const release = (parsed as { release?: unknown } | null)?.release;
-  if (typeof release !== 'string' || !RELEASE_ID.test(release)) {
-    throw new PipelineError('CURRENT_INVALID', 'CURRENT has no valid "release" field', { context: { body: Buffer.from(data).toString('utf8').slice(0, 200) } });
-  }
-  return parsed as Partial<CurrentBody> & { release: string };
+  const { release, meta } = parseCurrent(data, CURRENT_KEY);
+  return { ...(meta as Partial<CurrentBody>), release };
 }
 
 export function md5Etag(data: Uint8Array): string {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PipelineError, publishVersion, readCurrent, readTree, type PublishResult, type VersionFile } from '@api-server/core';
 import type { SyncedTree } from '../tree.js';
+import { syncError } from '../errors.js';
 
 /**
  * `SHARED_DIR/templates`: `current` -> `releases/<id>/`, written only through
@@ -27,7 +28,7 @@ export class TemplatesOutput {
       return await publishVersion({ root: this.root }, tree.files, tree.id);
     } catch (err) {
       if (err instanceof PipelineError) throw err;
-      throw new PipelineError('PUBLISH_FAILED', `could not publish version ${tree.id} under ${this.root}: ${(err as Error).message}`, {
+      throw syncError('PUBLISH_FAILED', `could not publish version ${tree.id} under ${this.root}: ${(err as Error).message}`, {
         cause: err,
         context: { id: tree.id, root: this.root, location: tree.location },
       });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PipelineError, versionId, type FetchResult, type Source } from '@api-server/core';
-import { MAX_CURRENT_BYTES, parseCurrent } from '../current.js';
+import { versionId, type FetchResult, type Source } from '@api-server/core';
+import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { planTree, treeTooLarge, type ListedObject, type TreeLimits } from '../plan.js';
 import type { SyncedTree } from '../tree.js';
+import { syncError } from '../errors.js';
 
 /**
  * A local directory (`SOURCE_URL=file:///dir`), read with the same rules as a
@@ -28,25 +29,26 @@ export class DirectorySource implements Source<SyncedTree> {
     signal.throwIfAborted();
     let root = this.dir;
     let pointer: ReturnType<typeof parseCurrent> | undefined;
-    const currentPath = join(this.dir, 'CURRENT');
+    const currentPath = join(this.dir, CURRENT_KEY);
     const currentStat = await lstat(currentPath).catch(() => undefined);
     if (currentStat?.isFile()) {
       if (currentStat.size > MAX_CURRENT_BYTES) {
-        throw new PipelineError('CURRENT_INVALID', `refusing ${JSON.stringify(currentPath)}: larger than ${MAX_CURRENT_BYTES} bytes`, { context: { key: currentPath } });
+        throw syncError('CURRENT_INVALID', `refusing ${JSON.stringify(currentPath)}: larger than ${MAX_CURRENT_BYTES} bytes`, { context: { key: currentPath } });
       }
       pointer = parseCurrent(await readFile(currentPath), currentPath);
-      root = join(this.dir, 'releases', pointer.release);
+      // The layout's folder, without its trailing `/`: `root` is a directory path in messages and the state file.
+      root = join(this.dir, releaseFolder(pointer.release)).replace(/\/+$/, '');
     }
     const listed = await scan(root, this.limits.maxObjects).catch((err: unknown) => {
       throw (err as NodeJS.ErrnoException).code === 'ENOENT' && pointer
-        ? new PipelineError('RELEASE_EMPTY', `refusing ${currentPath}: release "${pointer.release}" has no directory ${root}`, { context: { key: currentPath, release: pointer.release } })
+        ? syncError('RELEASE_EMPTY', `refusing ${currentPath}: release "${pointer.release}" has no directory ${root}`, { context: { key: currentPath, release: pointer.release } })
         : err;
     });
     const marker = createHash('sha256').update(root).update(JSON.stringify(listed)).digest('hex');
     if (this.last?.marker === marker) return { value: this.last.tree, index: marker };
     const planned = planTree(listed, '', this.limits);
     if (planned.length === 0) {
-      throw new PipelineError(pointer ? 'RELEASE_EMPTY' : 'TREE_EMPTY', `refusing ${root}: no files (an empty tree never replaces the last good one)`, { context: { key: root } });
+      throw syncError(pointer ? 'RELEASE_EMPTY' : 'TREE_EMPTY', `refusing ${root}: no files (an empty tree never replaces the last good one)`, { context: { key: root } });
     }
     const files = await Promise.all(planned.map(async (o) => ({ path: o.path, data: await readFile(join(root, o.path)) })));
     const tree: SyncedTree = { id: versionId(files), files, mode: pointer ? 'release' : 'tree', location: root };

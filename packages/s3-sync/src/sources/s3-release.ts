@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PipelineError, versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
-import { MAX_CURRENT_BYTES, parseCurrent } from '../current.js';
+import { versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
+import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { mapLimit } from '../pool.js';
 import { diffObjects, planTree, type CachedFile, type ListedObject, type PlannedObject, type TreeLimits } from '../plan.js';
 import { getObject, listAll } from '../s3-api.js';
 import type { SourceHooks, SyncedTree } from '../tree.js';
+import { syncError } from '../errors.js';
 
 export interface S3ReleaseOptions extends TreeLimits {
   client: S3Client;
@@ -49,7 +50,7 @@ export class S3ReleaseSource implements Source<SyncedTree> {
   }
 
   private get currentKey(): string {
-    return `${this.opts.prefix}CURRENT`;
+    return this.opts.prefix + CURRENT_KEY;
   }
 
   /** Null when the prefix has no CURRENT. */
@@ -66,13 +67,13 @@ export class S3ReleaseSource implements Source<SyncedTree> {
     });
     if (got.status === 'missing') return null;
     if (got.status === 'not-modified' && previous) return { value: previous.tree, index: previous.marker };
-    if (got.status !== 'ok') throw new PipelineError('S3_REQUEST_FAILED', `GetObject ${this.currentKey}: 304 without a previous ETag`, { context: { key: this.currentKey } });
+    if (got.status !== 'ok') throw syncError('S3_REQUEST_FAILED', `GetObject ${this.currentKey}: 304 without a previous ETag`, { context: { key: this.currentKey } });
     const pointer = parseCurrent(got.data, this.currentKey);
-    const releasePrefix = `${this.opts.prefix}releases/${pointer.release}/`;
+    const releasePrefix = this.opts.prefix + releaseFolder(pointer.release);
     const listed = await this.list(releasePrefix, signal);
     const planned = planTree(listed, releasePrefix, this.opts);
     if (planned.length === 0) {
-      throw new PipelineError('RELEASE_EMPTY', `refusing ${JSON.stringify(this.currentKey)}: release "${pointer.release}" has no objects under s3://${bucket}/${releasePrefix}`, {
+      throw syncError('RELEASE_EMPTY', `refusing ${JSON.stringify(this.currentKey)}: release "${pointer.release}" has no objects under s3://${bucket}/${releasePrefix}`, {
         context: { key: this.currentKey, release: pointer.release },
       });
     }
@@ -96,7 +97,7 @@ export class S3ReleaseSource implements Source<SyncedTree> {
     const planned = planTree(listed, prefix, this.opts);
     if (planned.length === 0) {
       // An empty prefix is far more often an accident (wrong prefix, a sync mid-delete) than an intent.
-      throw new PipelineError('TREE_EMPTY', `refusing s3://${bucket}/${prefix}: no objects (an empty tree never replaces the last good one)`, { context: { key: prefix } });
+      throw syncError('TREE_EMPTY', `refusing s3://${bucket}/${prefix}: no objects (an empty tree never replaces the last good one)`, { context: { key: prefix } });
     }
     const files = await this.materialise(planned, signal);
     const tree: SyncedTree = { id: versionId(files), files, mode: 'tree', location: `s3://${bucket}/${prefix}` };
@@ -117,11 +118,11 @@ export class S3ReleaseSource implements Source<SyncedTree> {
     await mapLimit(download, this.opts.concurrency, signal, async (object, sig) => {
       const got = await getObject(this.opts.client, { bucket: this.opts.bucket, key: object.key, maxBytes: this.opts.maxObjectBytes, signal: sig, onRequest: this.opts.hooks?.request });
       if (got.status !== 'ok') {
-        throw new PipelineError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} disappeared between listing and download; retrying`, { context: { key: object.key } });
+        throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} disappeared between listing and download; retrying`, { context: { key: object.key } });
       }
       // The object was replaced after we listed it: its bytes would not match the ETag we cache them under.
       if (got.etag && object.etag && got.etag !== object.etag) {
-        throw new PipelineError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} changed between listing and download; retrying`, { context: { key: object.key } });
+        throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} changed between listing and download; retrying`, { context: { key: object.key } });
       }
       this.opts.hooks?.downloaded?.(object.key, got.data.byteLength);
       fetched.set(object.path, { etag: object.etag, data: got.data });
