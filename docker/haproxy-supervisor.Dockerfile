@@ -9,10 +9,12 @@ RUN npm install -g pnpm@10.20.0
 WORKDIR /src
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
-RUN pnpm install --frozen-lockfile --filter "@api-server/haproxy-supervisor..."
-RUN pnpm exec tsc -b packages/haproxy-supervisor
-# Only the package, its built output and its production dependencies.
-RUN pnpm --filter "@api-server/haproxy-supervisor" deploy --legacy --prod /out
+# apictl ships in this image too (`kubectl exec ... -c haproxy-supervisor -- apictl status`).
+RUN pnpm install --frozen-lockfile --filter "@api-server/haproxy-supervisor..." --filter "@api-server/cli..."
+RUN pnpm exec tsc -b packages/haproxy-supervisor packages/cli
+# Only the packages, their built output and their production dependencies.
+RUN pnpm --filter "@api-server/haproxy-supervisor" deploy --legacy --prod /out \
+ && pnpm --filter "@api-server/cli" deploy --legacy --prod /out-cli
 
 FROM ${NODE_IMAGE}
 # HAProxy 2.6 from Debian bookworm, allowed to bind :80 as the non-root user.
@@ -23,6 +25,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=0:0 /out /app/packages/haproxy-supervisor
+COPY --from=build --chown=0:0 /out-cli /app/packages/cli
+RUN ln -s /app/packages/cli/dist/main.js /usr/local/bin/apictl && chmod 0755 /app/packages/cli/dist/main.js
 ENV NODE_ENV=production SHARED_DIR=/shared
 USER 10001:10001
 ENTRYPOINT ["node", "--enable-source-maps", "packages/haproxy-supervisor/dist/main.js"]

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds every image from docker/*.Dockerfile, idempotently, and prints one line per image:
+#   <image> <size in MB>
+# - makes a Docker engine available first (scripts/docker-engine.sh)
+# - when the Dockerfiles' base (node:22-bookworm-slim) is missing and Docker Hub does not answer,
+#   makes it locally (scripts/base-images.sh): the Dockerfiles stay usable with the official bases
+# - skips an image whose tag already exists unless --rebuild (tests and CI build once per run)
+# Usage: scripts/build-images.sh [--tag T] [--prefix P] [--rebuild] [component...]
+#   --tag     image tag (default: the version in packages/core/package.json)
+#   --prefix  repository prefix (default registry.example.com/api-server, the name the base
+#             manifest uses, so a locally built pod runs the manifest's images unchanged)
+# Env: DOCKER (default /usr/bin/docker)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TAG="$(node -p 'require("./packages/core/package.json").version')"
+PREFIX=registry.example.com/api-server
+REBUILD=0
+components=()
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --tag) TAG="$2"; shift 2 ;;
+    --prefix) PREFIX="$2"; shift 2 ;;
+    --rebuild) REBUILD=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) components+=("$1"); shift ;;
+  esac
+done
+# Tags and prefixes end up in docker command lines: accept only what a reference allows.
+[[ "$TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || { echo "invalid tag: $TAG" >&2; exit 2; }
+[[ "$PREFIX" =~ ^[a-z0-9]([a-z0-9._:/-]*[a-z0-9])?$ ]] || { echo "invalid prefix: $PREFIX" >&2; exit 2; }
+if [ "${#components[@]}" -eq 0 ]; then
+  for f in docker/*.Dockerfile; do components+=("$(basename "$f" .Dockerfile)"); done
+fi
+
+log() { printf '[build-images] %s\n' "$*" >&2; }
+bash scripts/docker-engine.sh >/dev/null
+DOCKER="${DOCKER:-/usr/bin/docker}"
+[ -x "$DOCKER" ] || DOCKER=docker
+export DOCKER_BUILDKIT=0
+
+bash scripts/base-images.sh >/dev/null
+
+for c in "${components[@]}"; do
+  [ -f "docker/$c.Dockerfile" ] || { echo "no docker/$c.Dockerfile" >&2; exit 2; }
+  image="$PREFIX/$c:$TAG"
+  if [ "$REBUILD" -eq 0 ] && $DOCKER image inspect "$image" >/dev/null 2>&1; then
+    log "$image exists (--rebuild to build again)"
+  else
+    log "building $image"
+    start=$SECONDS
+    # The classic builder ignores the '# syntax=' line (BuildKit would pull a frontend image).
+    if ! $DOCKER build -q -f "docker/$c.Dockerfile" -t "$image" . >"/tmp/build-images-$c.log" 2>&1; then
+      log "build of $image failed; last lines of /tmp/build-images-$c.log:"
+      tail -30 "/tmp/build-images-$c.log" >&2
+      exit 1
+    fi
+    log "built $image in $((SECONDS - start)) s"
+  fi
+  bytes="$($DOCKER image inspect -f '{{.Size}}' "$image")"
+  echo "$image $((bytes / 1000000))"
+done
