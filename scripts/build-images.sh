@@ -4,7 +4,9 @@
 # - makes a Docker engine available first (scripts/docker-engine.sh)
 # - when the Dockerfiles' base (node:22-bookworm-slim) is missing and Docker Hub does not answer,
 #   makes it locally (scripts/base-images.sh): the Dockerfiles stay usable with the official bases
-# - skips an image whose tag already exists unless --rebuild (tests and CI build once per run)
+# - skips an image whose tag exists and was built from the same sources (label
+#   api-server.source-hash: the build context's files and the Dockerfile), unless --rebuild;
+#   tests and CI build once per run and reuse
 # Usage: scripts/build-images.sh [--tag T] [--prefix P] [--rebuild] [component...]
 #   --tag     image tag (default: the version in packages/core/package.json)
 #   --prefix  repository prefix (default registry.example.com/api-server, the name the base
@@ -42,16 +44,24 @@ export DOCKER_BUILDKIT=0
 
 bash scripts/base-images.sh >/dev/null
 
+# What the images are built from (everything COPY takes; .dockerignore drops the rest),
+# committed or not: blob ids of tracked files, the uncommitted diff, untracked files.
+INPUTS=(package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json packages)
+inputs_hash="$( { git ls-files -s -- "${INPUTS[@]}"; git diff HEAD -- "${INPUTS[@]}"; \
+  git ls-files -o --exclude-standard -z -- "${INPUTS[@]}" | xargs -0 -r sha256sum; } | sha256sum | cut -c1-16)"
+
 for c in "${components[@]}"; do
   [ -f "docker/$c.Dockerfile" ] || { echo "no docker/$c.Dockerfile" >&2; exit 2; }
   image="$PREFIX/$c:$TAG"
-  if [ "$REBUILD" -eq 0 ] && $DOCKER image inspect "$image" >/dev/null 2>&1; then
-    log "$image exists (--rebuild to build again)"
+  hash="$(printf '%s %s' "$inputs_hash" "$(sha256sum <"docker/$c.Dockerfile")" | sha256sum | cut -c1-16)"
+  have="$($DOCKER image inspect -f '{{index .Config.Labels "api-server.source-hash"}}' "$image" 2>/dev/null || true)"
+  if [ "$REBUILD" -eq 0 ] && [ "$have" = "$hash" ]; then
+    log "$image is up to date (sources $hash)"
   else
-    log "building $image"
+    log "building $image (sources $hash)"
     start=$SECONDS
     # The classic builder ignores the '# syntax=' line (BuildKit would pull a frontend image).
-    if ! $DOCKER build -q -f "docker/$c.Dockerfile" -t "$image" . >"/tmp/build-images-$c.log" 2>&1; then
+    if ! $DOCKER build -q -f "docker/$c.Dockerfile" --label "api-server.source-hash=$hash" -t "$image" . >"/tmp/build-images-$c.log" 2>&1; then
       log "build of $image failed; last lines of /tmp/build-images-$c.log:"
       tail -30 "/tmp/build-images-$c.log" >&2
       exit 1
