@@ -9,7 +9,7 @@
  * Goal: p99 under 250 ms, zero reloads for these membership-only changes.
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
- * BENCH_RUNTIME_CHECK (HAPROXY_RUNTIME_CHECK for the supervisor), BENCH_LOG (file for the components' logs),
+ * BENCH_LOG (file for the components' logs),
  * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer and the supervisor).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -188,7 +188,6 @@ async function main(): Promise<void> {
         METRICS_ADDR: `127.0.0.1:${supervisorPort}`,
         SYSLOG_TCP_ADDR: 'off',
         HAPROXY_HARD_STOP_AFTER: '5s',
-        ...(process.env.BENCH_RUNTIME_CHECK ? { HAPROXY_RUNTIME_CHECK: process.env.BENCH_RUNTIME_CHECK } : {}),
       }).start(),
     );
     t = performance.now();

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishVersion, readCurrent } from '../../packages/core/src/index.js';
-import { ComponentProcess, getText } from '../helpers/component.js';
+import { getText, type ComponentProcess } from '../helpers/component.js';
 import { ConsulDev } from '../helpers/consul.js';
 import { metricValue } from '../helpers/pipeline.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { waitFor } from '../helpers/ports.js';
+import { startRenderer } from '../helpers/renderer.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 
 /**
@@ -50,17 +51,7 @@ describe('renderer against a real Consul', () => {
     await templates(WEB);
     await consul.register({ id: 'web-1', name: 'web', address: '10.0.0.1', port: 8080, tags: ['blue'] });
     await consul.register({ id: 'web-2', name: 'web', address: '10.0.0.2', port: 8080 });
-    const port = await freePort();
-    metricsUrl = `http://127.0.0.1:${port}`;
-    proc = new ComponentProcess('renderer', {
-      SHARED_DIR: shared,
-      CONSUL_HTTP_ADDR: consul.addr,
-      METRICS_ADDR: `127.0.0.1:${port}`,
-      RENDER_WAIT_MIN_MS: '50',
-      RENDER_WAIT_MAX_MS: '500',
-      RENDER_BLOCKING_WAIT_S: '30',
-      RENDER_TEMPLATES_POLL_MS: '200',
-    }).start();
+    ({ proc, metricsUrl } = await startRenderer(shared, consul.addr));
   });
 
   afterAll(async () => {

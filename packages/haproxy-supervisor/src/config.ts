@@ -40,13 +40,14 @@ export const envShape = {
   /** Apply server-only changes through the runtime API (true) or always reload (false). */
   HAPROXY_RUNTIME_UPDATES: boolFromEnv.default(true),
   /**
-   * Also run `haproxy -c` on a runtime-only version before publishing it as live. Off by
-   * default: the version equals a checked one but for server lines HAProxy's own server
-   * parser just accepted (`add server`, `set server`), and at 10,000 servers the check
-   * (0.3-0.6 s of CPU) holds up the next change (convergence p99 0.96 s with it, 0.26 s
-   * without; README, "Membership without reload").
+   * Retired: every version published to `live/current` passes `haproxy -c`, runtime-only
+   * ones included (checked right after their commands; a restart starts from
+   * `live/current`, so it must never hold an unchecked version). `true` is accepted and
+   * changes nothing, so deployments that set it keep starting; `false` is refused.
    */
-  HAPROXY_RUNTIME_CHECK: boolFromEnv.default(false),
+  HAPROXY_RUNTIME_CHECK: boolFromEnv.optional().refine((v) => v !== false, {
+    message: 'retired: every live version is checked with haproxy -c, runtime-only ones too; remove HAPROXY_RUNTIME_CHECK',
+  }),
   /**
    * Probe new `bind` addresses before a reload and refuse the version when another
    * process holds one (see haproxy/bind-probe.ts). Off only to debug the probe.

@@ -62,7 +62,6 @@ await runComponent({
       minReloadIntervalMs: haproxyTimeMs(env.HAPROXY_MIN_RELOAD_INTERVAL),
       deleteTimeoutMs: haproxyTimeMs(env.HAPROXY_DELETE_TIMEOUT),
       runtimeUpdates: env.HAPROXY_RUNTIME_UPDATES,
-      runtimeCheck: env.HAPROXY_RUNTIME_CHECK,
       applier: new RuntimeApplier(adminSocketCommand(paths.adminSocket)),
       log,
       state,

@@ -55,6 +55,12 @@ export function createSupervisorMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    runtimeFallbacks: new Counter({
+      name: 'haproxy_supervisor_runtime_fallbacks_total',
+      help: 'Server-only versions that did not stay on the runtime path, by reason: unsafe (a command outside the runtime grammar, nothing sent), refused (HAProxy refused a command), check-failed (haproxy -c rejected the version after its commands; undone by reloading live).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     pendingDeletions: new Gauge({
       name: 'haproxy_supervisor_servers_pending_deletion',
       help: 'Servers removed from the config, in maintenance until their connections end, then deleted.',
@@ -70,6 +76,7 @@ export function createSupervisorMetrics(registry: Registry) {
   for (const result of ['valid', 'invalid']) m.configChecks.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.reloads.inc({ result }, 0);
   for (const method of ['runtime', 'reload']) m.updates.inc({ method }, 0);
+  for (const reason of ['unsafe', 'refused', 'check-failed']) m.runtimeFallbacks.inc({ reason }, 0);
   return m;
 }
 
@@ -84,6 +91,7 @@ export const TEXTFILE_FAMILIES = [
   'haproxy_supervisor_live_version_info',
   'haproxy_supervisor_haproxy_restarts_total',
   'haproxy_supervisor_updates_total',
+  'haproxy_supervisor_runtime_fallbacks_total',
   'haproxy_supervisor_servers_pending_deletion',
   'haproxy_supervisor_haproxy_up',
 ];

@@ -5,6 +5,7 @@ import { buildCandidate, validateCandidate, type Candidate } from './candidate.j
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
+import { CheckedVersions } from './runtime/checked-versions.js';
 import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
 import { newBinds } from './haproxy/binds.js';
@@ -36,13 +37,17 @@ export interface SupervisorOptions {
   deleteTimeoutMs: number;
   /** False: every change reloads (the runtime path off). */
   runtimeUpdates: boolean;
-  /** `haproxy -c` a runtime-only version before publishing it (false: HAProxy's acceptance of each command is the check). */
-  runtimeCheck: boolean;
   applier: RuntimeApplier;
   log: Logger;
   state: StateReporter;
   metrics: SupervisorMetrics;
   registry: Registry;
+}
+
+/** A version applied through the runtime API, waiting for its `haproxy -c` to be published. */
+interface AppliedVersion {
+  candidate: Candidate;
+  lastUpdate: { method: 'runtime'; reason: string; at: string; commands: number };
 }
 
 /**
@@ -63,6 +68,13 @@ export class Supervisor {
   private lastReloadAt = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly serial = new Serial();
+  /** Versions this process saw pass `haproxy -c` (a runtime update back to one skips the check). */
+  private readonly checked = new CheckedVersions();
+  /** The newest version applied through the runtime API and not yet published (its check runs apart). */
+  private applied: AppliedVersion | null = null;
+  /** Bumped whenever HAProxy is reloaded or started from files: a check begun before is stale. */
+  private epoch = 0;
+  private checking: Promise<void> | undefined;
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -115,6 +127,7 @@ export class Supervisor {
     this.stopping = true;
     clearInterval(this.sweeper);
     await this.draining;
+    await this.checking;
     await this.serial.idle();
     if (this.o.drainSeconds > 0) {
       // The load balancer in front checks HAProxy's monitor-uri, which reads this flag.
@@ -147,10 +160,14 @@ export class Supervisor {
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
     const live = await o.live.current();
-    let plan: ApplyPlan = planApply({ running: this.master !== null, live, candidate });
+    // Diff against what HAProxy runs: a runtime-applied version still being checked, else live.
+    const base = this.applied?.candidate ?? live;
+    let plan: ApplyPlan = planApply({ running: this.master !== null, live: base, candidate });
     if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
-    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
-    if (plan.method === 'none') {
+    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, running: base?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
+    if (plan.method === 'none' && this.applied) {
+      // HAProxy already runs it; its check (under way) publishes it and records the outcome.
+    } else if (plan.method === 'none') {
       this.applyError = null;
       await this.recordOk(live!.id, await showProc(o.paths.masterSocket), { rendered: pointer.id });
     } else if (plan.method === 'runtime') {
@@ -200,35 +217,94 @@ export class Supervisor {
   }
 
   /**
-   * Server-only changes through the admin socket, no reload. Applied first (routing
-   * converges at once), then the whole candidate is checked with `haproxy -c` and
-   * published as live, so `live/current` still holds only checked versions and equals
-   * what HAProxy runs. A refused command falls back to a checked reload of the candidate.
+   * Server-only changes through the admin socket, no reload: routing converges as soon
+   * as the commands are answered. The version is then checked with `haproxy -c` apart
+   * from this path (checkApplied), so the check never holds up the next change, and
+   * only a version that passed is published to `live/current` (a restart starts from
+   * it). A batch outside the runtime grammar (nothing sent) or a refused command takes
+   * the checked reload path instead; the reason is logged, counted and kept in the
+   * state file (`lastRuntimeFallback`).
    */
   private async runtimeUpdate(candidate: Candidate, live: LiveVersion, changes: ServerChange[], reason: string): Promise<void> {
     const { o } = this;
     const started = process.hrtime.bigint();
-    const result = await o.applier.apply(changes).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message, command: '', answer: '' }));
+    const result = await o.applier.apply(changes).catch((err: unknown) => ({ ok: false as const, failure: 'refused' as const, reason: (err as Error).message }));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     o.metrics.pendingDeletions.set(o.applier.pending.size);
     if (!result.ok) {
-      o.log.warn({ reason: result.reason, candidate: candidate.id }, 'runtime update refused; reloading instead');
-      return this.checkThen(candidate, live, 'reload', `runtime update refused: ${result.reason}`);
+      const { failure } = result;
+      o.metrics.runtimeFallbacks.inc({ reason: failure });
+      o.log.warn({ reason: result.reason, failure, candidate: candidate.id, rendered: candidate.rendered.id }, failure === 'unsafe' ? 'runtime commands not sent (outside the runtime grammar); taking the checked reload path' : 'runtime update refused; reloading instead');
+      await o.state.update({ lastRuntimeFallback: { failure, reason: result.reason, rendered: candidate.rendered.id, at: new Date().toISOString() } });
+      await this.checkThen(candidate, live, 'reload', `runtime update ${failure === 'unsafe' ? 'not sent' : 'refused'}: ${result.reason}`);
+      // Refused half way and the candidate did not go live: HAProxy still runs the commands
+      // that were accepted, which no checked version describes. Drop them.
+      if (failure === 'refused' && this.master && (await o.live.current())?.id !== candidate.id) {
+        await this.reloadLive('undo the accepted commands of a refused runtime update whose version did not go live', candidate.rendered.id);
+      }
+      return;
     }
     o.metrics.runtimeDuration.observe(seconds);
-    if (o.runtimeCheck && !(await this.validate(candidate))) {
-      // HAProxy runs servers the live files do not describe: reload the live version.
-      return this.reloadLive('undo the runtime changes of a version haproxy -c rejected');
-    }
-    await o.live.publish(candidate.files);
     o.metrics.updates.inc({ method: 'runtime' });
     o.state.count('runtimeUpdates');
-    o.log.info({ method: 'runtime', reason, live: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
-    this.applyError = null;
-    await this.recordOk(candidate.id, await showProc(o.paths.masterSocket), {
-      rendered: candidate.rendered.id,
-      lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands },
-    });
+    o.log.info({ method: 'runtime', reason, candidate: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
+    this.applied = { candidate, lastUpdate: { method: 'runtime', reason, at: new Date().toISOString(), commands: result.commands } };
+    this.checking ??= this.checkApplied()
+      // Not published (e.g. a disk error): the next runtime update starts the check again.
+      .catch((err: unknown) => o.log.error({ err, candidate: candidate.id }, 'checking or publishing a runtime version failed'))
+      .finally(() => (this.checking = undefined));
+  }
+
+  /**
+   * Checks the newest runtime-applied version with `haproxy -c` outside the Serial, then
+   * (in it) publishes it as live, or undoes it by reloading the live version when the
+   * check fails. A reload or restart meanwhile (epoch) makes the verdict moot. A version
+   * superseded during its check is still published when valid: live moves forward to a
+   * checked version, and the newer one is checked next.
+   */
+  private async checkApplied(): Promise<void> {
+    const { o } = this;
+    while (this.applied && !this.stopping) {
+      const version = this.applied;
+      const { candidate } = version;
+      const epoch = this.epoch;
+      const verdict = this.checked.has(candidate.id) ? null : await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
+      await this.serial.run(async () => {
+        if (epoch !== this.epoch) return;
+        if (verdict) {
+          o.metrics.configChecks.inc({ result: verdict.valid ? 'valid' : 'invalid' });
+          o.metrics.configValid.set(verdict.valid ? 1 : 0);
+          o.state.count(verdict.valid ? 'checksValid' : 'checksInvalid');
+        }
+        if (verdict && !verdict.valid) {
+          o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
+          await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
+          await this.rejected(verdict.error, candidate.rendered);
+          // HAProxy runs servers no checked file describes: back to the live version.
+          return this.reloadLive('undo the runtime changes of a version haproxy -c rejected', candidate.rendered.id);
+        }
+        this.checked.add(candidate.id);
+        await o.live.publish(candidate.files);
+        if (this.applied === version) this.applied = null;
+        o.log.info({ live: candidate.id, rendered: candidate.rendered.id, checked: verdict !== null }, 'runtime version published as live');
+        this.applyError = null;
+        await this.recordOk(candidate.id, await showProc(o.paths.masterSocket), { rendered: candidate.rendered.id, lastUpdate: version.lastUpdate });
+      });
+    }
+  }
+
+  /**
+   * HAProxy was reloaded or started from files: runtime changes not yet published are
+   * gone. If the newest rendered version was one of them (and is not `except`, the one
+   * just rejected or just reloaded), plan it again against what HAProxy now runs.
+   */
+  private forgetApplied(except: string | null = null): void {
+    this.epoch++;
+    const lost = this.applied;
+    this.applied = null;
+    if (!lost || !this.wanted || this.wanted.id !== this.tried || this.wanted.id === except) return;
+    this.tried = null;
+    this.offer(this.wanted);
   }
 
   /** Deletes removed servers once idle; one still busy after the timeout, or a refusal, takes a reload of live/current. */
@@ -245,13 +321,18 @@ export class Supervisor {
     });
   }
 
-  /** Reloads the live version as it is (HAProxy drifted from it); the old worker keeps its connections. */
-  private async reloadLive(reason: string): Promise<void> {
+  /**
+   * Reloads the live version as it is (HAProxy drifted from it); the old worker keeps
+   * its connections. Runtime-applied versions not yet published are dropped either way
+   * (if the reload failed, the next plan's commands are refused and reload instead).
+   */
+  private async reloadLive(reason: string, except: string | null = null): Promise<void> {
     const { o } = this;
     const live = await o.live.current();
     if (!live) return;
     o.log.warn({ reason, live: live.id }, 'reloading the live version');
     const outcome = await reloadMaster({ ...o.paths, config: o.live.currentPath, log: o.masterLog, servers: configuredServers(live.files) });
+    this.forgetApplied(except);
     if (outcome.ok) {
       this.lastReloadAt = Date.now();
       o.applier.clear();
@@ -295,6 +376,7 @@ export class Supervisor {
       );
       return this.reloadFailed(err, candidate, previous, await showProc(o.paths.masterSocket));
     }
+    this.checked.add(candidate.id);
     await o.live.publish(candidate.files);
     const started = process.hrtime.bigint();
     this.lastReloadAt = Date.now();
@@ -303,6 +385,7 @@ export class Supervisor {
     o.metrics.reloadDuration.observe(seconds);
     if (outcome.ok) {
       o.applier.clear();
+      this.forgetApplied(candidate.rendered.id);
       o.metrics.pendingDeletions.set(0);
       o.metrics.reloads.inc({ result: 'success' });
       o.metrics.updates.inc({ method: 'reload' });
@@ -334,6 +417,7 @@ export class Supervisor {
   private attach(master: Master): void {
     this.master = master;
     this.o.applier.clear();
+    this.forgetApplied();
     this.o.metrics.running.set(1);
     void master.exited.then(async () => {
       if (this.master !== master || this.stopping) return;

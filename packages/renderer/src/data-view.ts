@@ -8,6 +8,8 @@ import {
   type QueryValue,
   type ServiceInstance,
 } from './queries.js';
+import { validCatalogServices, validInstances, validKvPairs, validKvValue, type CandidateInstance, type Refusal } from './sources/refusals.js';
+import { normalizeAgentSelf } from './sources/agent-self.js';
 
 /**
  * Answers template queries from memory. `undefined` means "no answer yet" (the pass
@@ -36,9 +38,15 @@ export interface CatalogFixture {
   node?: NodeInfo;
 }
 
-/** A DataView that answers every query from a fixture, applying the tag and passing filters as Consul would. */
-export function fixtureDataView(fixture: CatalogFixture): DataView {
-  const instances = (name: string): ServiceInstance[] =>
+/**
+ * A DataView that answers every query from a fixture, applying the tag and passing
+ * filters as Consul would, and the same value checks as the Consul sources: an instance,
+ * KV pair or catalog entry with a control character (or a bad address or port) is left
+ * out and reported to `onRefused`.
+ */
+export function fixtureDataView(fixture: CatalogFixture, opts: { onRefused?: (refusal: Refusal) => void } = {}): DataView {
+  const refuser = (query: Query) => (r: Omit<Refusal, 'query'>) => opts.onRefused?.({ query: query.id, ...r });
+  const candidates = (name: string): CandidateInstance[] =>
     (fixture.services?.[name] ?? []).map((i, n) => ({
       id: i.id ?? `${name}-${n + 1}`,
       name,
@@ -54,24 +62,40 @@ export function fixtureDataView(fixture: CatalogFixture): DataView {
     switch (query.kind) {
       case 'health.service':
         return sortInstances(
-          instances(query.name).filter(
+          validInstances(candidates(query.name), refuser(query)).filter(
             (i) => (query.tag === undefined || i.tags.includes(query.tag)) && (!query.passing || i.status === 'passing'),
           ),
         );
-      case 'catalog.services':
-        return Object.keys(fixture.services ?? {})
+      case 'catalog.services': {
+        // Consul lists every registered service with every instance's tags, good or bad.
+        const tagsOf = (name: string) => candidates(name).flatMap((i) => (Array.isArray(i.tags) ? (i.tags as unknown[]) : [i.tags]));
+        const entries = Object.keys(fixture.services ?? {})
           .sort(compareStrings)
-          .map((name): CatalogService => ({ name, tags: [...new Set(instances(name).flatMap((i) => i.tags))].sort(compareStrings) }));
+          .map((name) => ({ name, tags: [...new Set(tagsOf(name))].sort() }));
+        return validCatalogServices(entries, refuser(query)) satisfies CatalogService[];
+      }
       case 'kv.get':
-        return Object.hasOwn(kv, query.key) ? kv[query.key] : null;
-      case 'kv.tree':
-        return Object.keys(kv)
+        return validKvValue(query.key, Object.hasOwn(kv, query.key) ? (kv[query.key] ?? '') : null, refuser(query));
+      case 'kv.tree': {
+        const pairs = Object.keys(kv)
           .filter((k) => k.startsWith(query.prefix) && !k.endsWith('/'))
           .sort(compareStrings)
-          .map((path): KvPair => ({ key: path.slice(query.prefix.length).replace(/^\//, ''), path, value: kv[path] ?? '' }));
+          .map((path) => ({ key: path.slice(query.prefix.length).replace(/^\//, ''), path, value: kv[path] ?? '' }));
+        return validKvPairs(pairs, refuser(query)) satisfies KvPair[];
+      }
       case 'agent.self':
-        return fixture.node ?? { name: 'node', address: '127.0.0.1' };
+        return fixture.node
+          ? normalizeAgentSelf({ Config: { NodeName: fixture.node.name, AdvertiseAddr: fixture.node.address } }, refuser(query))
+          : { name: 'node', address: '127.0.0.1' };
     }
   };
   return { get: <Q extends Query>(query: Q) => answer(query) as QueryValue[Q['kind']] };
+}
+
+/** What `fixtureDataView`'s checks leave out for these queries (for `apictl validate`, whose render runs in a worker). */
+export function fixtureRefusals(fixture: CatalogFixture, queries: readonly Query[]): Refusal[] {
+  const refused: Refusal[] = [];
+  const view = fixtureDataView(fixture, { onRefused: (r) => refused.push(r) });
+  for (const query of queries) view.get(query);
+  return refused;
 }

@@ -2,6 +2,7 @@
 import { packageVersion, runComponent } from '@api-server/core';
 import { rendererEnv, RENDERER_ENV_PREFIXES } from './config.js';
 import { rendererMetrics } from './metrics.js';
+import { RefusalLog } from './refusal-log.js';
 import { Renderer } from './renderer.js';
 import { ConsulClient, parseConsulAddr } from './sources/consul-client.js';
 import { sourceFor } from './sources/index.js';
@@ -14,6 +15,9 @@ await runComponent({
   envPrefixes: RENDERER_ENV_PREFIXES,
   start: async ({ env, log, registry, state, signal, beat }) => {
     const metrics = rendererMetrics(registry);
+    // A changed refusal list re-runs a pass so the state file names it at once.
+    let renderer: Renderer | undefined;
+    const refusals = new RefusalLog(log, () => renderer?.nudge());
     const address = parseConsulAddr(env.CONSUL_HTTP_ADDR, env.CONSUL_HTTP_SSL);
     if (typeof address === 'string') throw new Error(`CONSUL_HTTP_ADDR: ${address}`);
     const consistency = { stale: env.RENDER_CONSUL_STALE, maxStaleMs: env.RENDER_CONSUL_MAX_STALE_MS, cached: env.RENDER_CONSUL_CACHED };
@@ -29,9 +33,10 @@ await runComponent({
           metrics.staleRequeries.inc();
           log.debug({ query, lastContactMs: meta.lastContactMs, knownLeader: meta.knownLeader }, 'answer too stale: asking the leader');
         },
+        refused: (query, list) => refusals.set(query, list),
       },
     });
-    const renderer = new Renderer({
+    renderer = new Renderer({
       sharedDir: env.SHARED_DIR,
       keepVersions: env.RENDER_KEEP_VERSIONS,
       render: {
@@ -46,6 +51,7 @@ await runComponent({
       templatesPollMs: env.RENDER_TEMPLATES_POLL_MS,
       emptyGraceMs: env.RENDER_EMPTY_GRACE_MS,
       sourceFor: (query) => sourceFor(query, client),
+      refusals,
       backoff: { initialMs: 250, maxMs: env.RENDER_RETRY_MAX_MS, factor: 2 },
       log,
       state,

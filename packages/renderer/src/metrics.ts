@@ -45,6 +45,12 @@ export function rendererMetrics(registry: Registry) {
       registers,
     }),
     templateErrors: new Counter({ name: 'renderer_template_errors_total', help: 'Template parse and render errors.', registers }),
+    refused: new Gauge({
+      name: 'renderer_refused_values',
+      help: 'Values from Consul refused now (control characters, bad address or port, too long), by field kind; the instance, KV key or catalog service is left out (state/renderer.json names them).',
+      labelNames: ['field'] as const,
+      registers,
+    }),
     waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
     held: new Gauge({ name: 'renderer_held_files', help: 'Output files held at their last good version because their template failed.', registers }),
     holdEvents: new Counter({
@@ -79,6 +85,7 @@ export const TEXTFILE_FAMILIES = [
   'renderer_watches',
   'renderer_empty_results_held_total',
   'renderer_queries_waiting',
+  'renderer_refused_values',
   'renderer_held_files',
   'renderer_holds_total',
 ];

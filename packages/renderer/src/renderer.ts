@@ -17,6 +17,7 @@ import { applyTotalCap, withHeldOutputs } from './held.js';
 import { TEXTFILE_FAMILIES, type RendererMetrics } from './metrics.js';
 import type { Query } from './queries.js';
 import { Quiescence } from './quiescence.js';
+import type { RefusalLog } from './refusal-log.js';
 import type { RenderLimits } from './render/limits.js';
 import { buildRelease } from './render/manifest.js';
 import type { RenderOptions } from './render/render-tree.js';
@@ -36,6 +37,8 @@ export interface RendererOptions {
   templatesPollMs: number;
   emptyGraceMs: number;
   sourceFor: (query: Query) => Source<unknown>;
+  /** What the sources refused (main wires the Consul client's observer to it). */
+  refusals?: RefusalLog;
   backoff?: BackoffOptions;
   log: Logger;
   state: StateReporter;
@@ -132,6 +135,11 @@ export class Renderer {
     await this.running;
   }
 
+  /** Something the state file shows changed without a data change (what the sources refused): a pass soon, coalesced with data changes. */
+  nudge(): void {
+    this.quiet.trigger();
+  }
+
   /** Runs a pass now, or right after the one in progress. */
   request(): void {
     if (this.o.signal.aborted) return;
@@ -163,6 +171,7 @@ export class Renderer {
       const skip = this.held.skip(templates.id, this.watches.answers);
       const result = await this.worker.render({ templates, data: { cache: this.watches.answers }, skip });
       this.watches.ensure(result.dependencies);
+      if (this.o.refusals) Object.assign(state.state, this.o.refusals.report(result.dependencies, metrics.refused));
       metrics.watches.set(this.watches.size);
       this.checkConnectionBudget();
       metrics.waiting.set(result.missing.length);

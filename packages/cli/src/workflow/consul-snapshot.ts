@@ -1,5 +1,5 @@
 import { PipelineError } from '@api-server/core';
-import { ConsulClient, MapDataView, parseConsulAddr, sourceFor, type DataView, type Query } from '@api-server/renderer';
+import { ConsulClient, MapDataView, parseConsulAddr, sourceFor, type DataView, type Query, type Refusal } from '@api-server/renderer';
 
 /**
  * `apictl validate --consul`: answers the templates' queries from a live Consul with
@@ -9,6 +9,8 @@ import { ConsulClient, MapDataView, parseConsulAddr, sourceFor, type DataView, t
 export class ConsulSnapshot {
   readonly values = new Map<string, unknown>();
   readonly view: DataView = new MapDataView(this.values);
+  /** Values the renderer's sources left out (control characters, bad addresses...), as a node would. */
+  readonly refused: Refusal[] = [];
   private readonly client: ConsulClient;
   private readonly addr: string;
 
@@ -16,7 +18,7 @@ export class ConsulSnapshot {
     const address = parseConsulAddr(addr, process.env.CONSUL_HTTP_SSL === 'true');
     if (typeof address === 'string') throw new PipelineError('CONSUL_ADDR_INVALID', `--consul: ${address}`, { context: { addr } });
     this.addr = addr;
-    this.client = new ConsulClient(address, { token, waitSeconds: 0 });
+    this.client = new ConsulClient(address, { token, waitSeconds: 0, observer: { refused: (_query, list) => this.refused.push(...list) } });
   }
 
   /** Fetches every query not answered yet. */

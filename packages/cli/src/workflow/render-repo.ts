@@ -1,5 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { applyTotalCap, DEFAULT_LIMITS, RenderWorker, type RenderData, type RenderResult } from '@api-server/renderer';
+import { applyTotalCap, DEFAULT_LIMITS, fixtureRefusals, RenderWorker, type Refusal, type RenderData, type RenderResult } from '@api-server/renderer';
 import type { Catalog } from './catalog.js';
 import type { ConsulSnapshot } from './consul-snapshot.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -58,7 +58,27 @@ export async function renderRepo(files: readonly VersionFile[], data: DataSpec, 
   for (const q of result.missing) {
     diagnostics.push({ severity: 'error', code: 'CONSUL_NO_ANSWER', file: '.', message: `no answer for ${q.id} after ${MAX_PASSES} passes` });
   }
+  // The fixture is checked inside the render worker; its refusals are found again here, per query the templates asked.
+  const refused: Refusal[] = data.kind === 'fixture' ? fixtureRefusals(data.catalog.fixture, result.dependencies) : data.snapshot.refused;
+  diagnostics.push(...refusalWarnings(refused));
   return { result, diagnostics, sources };
+}
+
+/**
+ * One warning per value the renderer's checks left out of the data (a fixture or Consul
+ * value with a line break, a bad address or port), once each: a node renders without it.
+ */
+export function refusalWarnings(refused: readonly Refusal[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const r of refused) {
+    const what = [r.service && `service ${r.service}`, r.instance && `instance ${r.instance}`, r.key && `key ${r.key}`].filter(Boolean).join(' ');
+    const message = `${what} ${r.field}: ${r.reason} (left out, as a node would)`;
+    if (seen.has(message)) continue;
+    seen.add(message);
+    out.push({ severity: 'warning', code: 'CONSUL_VALUE_REFUSED', file: '.', message });
+  }
+  return out;
 }
 
 /** The per-version size cap, as a node applies it (a file over it is an error here). */

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { HELPER_NAMES } from '@api-server/renderer';
 
 /**
  * Static reads of a template's syntax tree, for lints the render pass cannot do:
@@ -23,18 +24,8 @@ interface Path extends Node {
 const requireFromRenderer = createRequire(createRequire(import.meta.url).resolve('@api-server/renderer'));
 const Handlebars = requireFromRenderer('handlebars') as { parse(source: string): Node };
 
-/** Handlebars' own block helpers. */
-const BUILTIN = ['if', 'unless', 'each', 'with', 'lookup', 'log', 'blockHelperMissing', 'helperMissing'];
-
-/**
- * The renderer's helpers (packages/renderer/README.md). Kept here because the
- * renderer does not export its helper table; a new renderer helper must be added.
- */
-export const KNOWN_HELPERS: ReadonlySet<string> = new Set([
-  ...BUILTIN,
-  'services', 'service', 'key', 'keyOrDefault', 'tree', 'env', 'node',
-  'join', 'toLower', 'toUpper', 'haproxyId', 'replace', 'eq', 'ne', 'default', 'len', 'contains',
-]);
+/** The renderer's helpers, Handlebars' kept built-ins included: one table, read from the renderer itself. */
+export const KNOWN_HELPERS: ReadonlySet<string> = new Set(HELPER_NAMES);
 
 export interface HelperCall {
   name: string;

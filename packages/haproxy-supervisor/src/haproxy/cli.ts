@@ -2,16 +2,37 @@ import { connect } from 'node:net';
 import { PipelineError } from '@api-server/core';
 
 /**
+ * Characters that would make HAProxy read more than one command from a line: `;`
+ * separates commands, a line break ends one, NUL ends the buffer HAProxy parses.
+ */
+const UNSAFE = /[;\n\r\0]/;
+
+/**
  * Sends one command to an HAProxy CLI socket (master `-S` socket or admin stats
- * socket) and returns everything it answers.
+ * socket) and returns everything it answers. A list of commands goes on one line
+ * joined with `; ` (2.6 keeps `experimental-mode on` only for the rest of that line).
+ *
+ * A command holding `;`, CR, LF or NUL is refused (`HAPROXY_CLI_UNSAFE_COMMAND`, nothing
+ * sent): callers check their arguments (runtime/grammar.ts), this is the last line of
+ * defense against one value becoming a second command.
  *
  * The write side is half-closed after the command: HAProxy 2.6 then closes the
  * connection once the answer is out. Without the half-close the master CLI (and now
  * and then the stats socket) leaves the connection open after a complete answer, and
  * a reader waiting for the close hangs (verified on 2.6.12).
  */
-export function cliCommand(socketPath: string, command: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+export function cliCommand(socketPath: string, commands: string | readonly string[], opts: { timeoutMs?: number } = {}): Promise<string> {
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const list = typeof commands === 'string' ? [commands] : commands;
+  const unsafe = list.find((c) => UNSAFE.test(c));
+  if (unsafe !== undefined) {
+    return Promise.reject(
+      new PipelineError('HAPROXY_CLI_UNSAFE_COMMAND', `refused to send a command holding ";", a line break or NUL to ${socketPath}: ${JSON.stringify(unsafe.slice(0, 200))}`, {
+        context: { socket: socketPath, command: unsafe.slice(0, 200) },
+      }),
+    );
+  }
+  const command = list.join('; ');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect({ path: socketPath, allowHalfOpen: true });

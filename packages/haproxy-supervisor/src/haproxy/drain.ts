@@ -10,9 +10,9 @@ export const DRAIN_VAR = 'proc.haproxy_supervisor_draining';
 
 /**
  * Sets or clears the drain flag in the running worker. 2.6's CLI `set var` needs
- * experimental mode on that connection; both go in one line.
+ * experimental mode on that line; both go in one (cliCommand joins them).
  */
 export async function setDraining(adminSocket: string, on: boolean): Promise<void> {
-  const answer = await cliCommand(adminSocket, `experimental-mode on; set var ${DRAIN_VAR} int(${on ? 1 : 0})`, { timeoutMs: 2000 });
+  const answer = await cliCommand(adminSocket, ['experimental-mode on', `set var ${DRAIN_VAR} int(${on ? 1 : 0})`], { timeoutMs: 2000 });
   if (answer.trim()) throw new Error(`HAProxy refused to set ${DRAIN_VAR}: ${answer.trim()}`);
 }

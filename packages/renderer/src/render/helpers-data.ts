@@ -7,7 +7,8 @@ import {
   kvTreeQuery,
   type NodeInfo,
 } from '../queries.js';
-import { arity, hashBool, hashKeys, hashString, helperCall, stringArg } from './args.js';
+import { kvPathProblem, serviceNameProblem } from '../sources/kv-path.js';
+import { arity, fail, hashBool, hashKeys, hashString, helperCall, stringArg, type HelperCall } from './args.js';
 import type { RenderScope } from './scope.js';
 
 export interface DataHelperOptions {
@@ -37,6 +38,8 @@ export function dataHelpers(scope: RenderScope, opts: DataHelperOptions): Record
       arity(call, 1, 1, '(service "name" tag="x" passing=false dc="x")');
       hashKeys(call, ['tag', 'passing', 'dc']);
       const name = stringArg(call, 0, 'name', { nonEmpty: true });
+      const problem = serviceNameProblem(name);
+      if (problem) fail(call, `argument 1 (name) refused: ${problem}`, { argument: 'name' });
       const query = healthServiceQuery(name, { tag: hashString(call, 'tag'), passing: hashBool(call, 'passing'), dc: hashString(call, 'dc') });
       return scope.lookup(query) ?? [];
     },
@@ -44,10 +47,15 @@ export function dataHelpers(scope: RenderScope, opts: DataHelperOptions): Record
       const call = helperCall('key', scope, args);
       arity(call, 1, 1, '(key "path")');
       hashKeys(call, []);
-      const key = stringArg(call, 0, 'path', { nonEmpty: true });
+      const key = kvArg(call, 0, 'key');
       const value = scope.lookup(kvGetQuery(key));
       if (value === null) {
-        throw scope.helperError('TEMPLATE_KEY_MISSING', `key "${key}" does not exist in Consul KV (use keyOrDefault for an optional key)`, call.options, { key });
+        throw scope.helperError(
+          'TEMPLATE_KEY_MISSING',
+          `key "${key}" does not exist in Consul KV, or its value was refused (see refused in state/renderer.json); use keyOrDefault for an optional key`,
+          call.options,
+          { key },
+        );
       }
       return value ?? '';
     },
@@ -55,7 +63,7 @@ export function dataHelpers(scope: RenderScope, opts: DataHelperOptions): Record
       const call = helperCall('keyOrDefault', scope, args);
       arity(call, 2, 2, '(keyOrDefault "path" "default")');
       hashKeys(call, []);
-      const key = stringArg(call, 0, 'path', { nonEmpty: true });
+      const key = kvArg(call, 0, 'key');
       const fallback = stringArg(call, 1, 'default');
       return scope.lookup(kvGetQuery(key)) ?? fallback;
     },
@@ -63,7 +71,7 @@ export function dataHelpers(scope: RenderScope, opts: DataHelperOptions): Record
       const call = helperCall('tree', scope, args);
       arity(call, 1, 1, '(tree "prefix")');
       hashKeys(call, []);
-      return scope.lookup(kvTreeQuery(stringArg(call, 0, 'prefix'))) ?? [];
+      return scope.lookup(kvTreeQuery(kvArg(call, 0, 'prefix'))) ?? [];
     },
     env(...args: unknown[]) {
       const call = helperCall('env', scope, args);
@@ -89,6 +97,23 @@ export function dataHelpers(scope: RenderScope, opts: DataHelperOptions): Record
       return nodeInfo(scope, opts.node);
     },
   };
+}
+
+/**
+ * A KV key or prefix argument, confined to the KV store: `..`, a leading `/`, empty
+ * segments, `?`, `#`, `%`, `\` and control characters are refused with the template's
+ * line (`TEMPLATE_KV_PATH`), before any request is built.
+ */
+function kvArg(call: HelperCall, i: number, kind: 'key' | 'prefix'): string {
+  const path = stringArg(call, i, kind === 'key' ? 'path' : 'prefix', { nonEmpty: kind === 'key' });
+  const problem = kvPathProblem(path, kind);
+  if (problem) {
+    throw call.scope.helperError('TEMPLATE_KV_PATH', `${call.helper}: ${kind} ${JSON.stringify(path.slice(0, 80))} refused: ${problem}`, call.options, {
+      helper: call.helper,
+      problem,
+    });
+  }
+  return path;
 }
 
 /** This node: the configured name/address, asking the agent only for what is not configured. */

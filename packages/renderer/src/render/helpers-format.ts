@@ -1,10 +1,25 @@
+import { createHash } from 'node:crypto';
 import type { HelperDelegate } from 'handlebars';
 import { arity, describe, fail, helperCall, stringArg, type HelperCall } from './args.js';
+import { shapeHelpers } from './helpers-shape.js';
 import type { RenderScope } from './scope.js';
 
-/** Anything outside HAProxy's identifier alphabet becomes `_` (backend and server names). */
+const ID_ALPHABET = /^[A-Za-z0-9_.:-]+$/;
+/** The suffix `haproxyId` adds; a clean value that happens to end like one is suffixed too. */
+const ID_SUFFIX = /__[0-9a-f]{8}$/;
+
+/**
+ * A backend or server name for any text. A value already in HAProxy's identifier
+ * alphabet (letters, digits, `_ . : -`) comes back unchanged; any other (and the
+ * empty string) gets its bad characters replaced by `_` and `__` plus 8 hex digits of
+ * the SHA-256 of the original. So `a b` and `a_b`, or `web.1` and `web/1`, never share
+ * a name (a duplicate server name makes `haproxy -c` reject the whole version): an
+ * unchanged value never ends in `__<8 hex>`, and two suffixed values differ in their hash.
+ */
 export function haproxyId(value: string): string {
-  return value === '' ? '_' : value.replace(/[^A-Za-z0-9_.:-]/g, '_');
+  if (ID_ALPHABET.test(value) && !ID_SUFFIX.test(value)) return value;
+  const replaced = value.replace(/[^A-Za-z0-9_.:-]/g, '_') || '_';
+  return `${replaced}__${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
 function list(call: HelperCall, i: number, name: string): unknown[] {
@@ -78,5 +93,6 @@ export function formatHelpers(scope: RenderScope): Record<string, HelperDelegate
       arity(call, 2, 2, '(contains list item)');
       return list(call, 0, 'list').includes(call.params[1]);
     },
+    ...shapeHelpers(scope),
   };
 }

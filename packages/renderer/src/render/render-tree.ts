@@ -6,6 +6,7 @@ import { templateError } from './errors.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
 import { formatHelpers } from './helpers-format.js';
 import { guardEach, isStringLengthError, outputTooLarge } from './limits.js';
+import { sandboxedHandlebars } from './sandbox.js';
 import { RenderScope } from './scope.js';
 import { TrackingView } from './tracking-view.js';
 
@@ -64,7 +65,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function renderTree(templates: readonly VersionFile[], data: DataView, options: RenderOptions = {}): RenderResult {
   const view = new TrackingView(data);
   const scope = new RenderScope(view);
-  const hb = Handlebars.create();
+  const hb = sandboxedHandlebars(scope);
   hb.registerHelper(fieldsFirst(formatHelpers(scope)));
   hb.registerHelper(fieldsFirst(dataHelpers(scope, { env: options.env ?? {}, envAllow: options.envAllow ?? [], node: options.node ?? {} })));
   const maxBytes = options.maxFileBytes;

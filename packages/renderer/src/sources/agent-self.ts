@@ -2,11 +2,19 @@ import { pause } from '@api-server/core';
 import type { AgentSelfQuery, NodeInfo } from '../queries.js';
 import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
+import type { Refuse } from './refusals.js';
+import { addressProblem, escapeValue, textProblem } from './untrusted.js';
 
-/** `/v1/agent/self` -> this node's name and address. */
-export function normalizeAgentSelf(body: unknown): NodeInfo {
-  const self = (body ?? {}) as { Config?: { NodeName?: string; AdvertiseAddr?: string }; Member?: { Addr?: string } };
-  return { name: self.Config?.NodeName ?? '', address: self.Member?.Addr || self.Config?.AdvertiseAddr || '' };
+/** `/v1/agent/self` -> this node's name and address; a refused one (a control character, not an address) answers ''. */
+export function normalizeAgentSelf(body: unknown, refuse?: Refuse): NodeInfo {
+  const self = (body ?? {}) as { Config?: { NodeName?: unknown; AdvertiseAddr?: unknown }; Member?: { Addr?: unknown } };
+  const name = self.Config?.NodeName ?? '';
+  const address = self.Member?.Addr || self.Config?.AdvertiseAddr || '';
+  const nameProblem = textProblem(name);
+  const addrProblem = address === '' ? undefined : addressProblem(address);
+  if (nameProblem) refuse?.({ instance: escapeValue(name), field: 'node.name', reason: nameProblem });
+  if (addrProblem) refuse?.({ instance: escapeValue(name), field: 'node.address', reason: addrProblem });
+  return { name: nameProblem ? '' : (name as string), address: addrProblem ? '' : (address as string) };
 }
 
 /**
@@ -33,7 +41,7 @@ export class AgentSelfSource extends ConsulSource<NodeInfo> {
     return { value: result.value, index: 'poll' };
   }
 
-  protected normalize(body: unknown): NodeInfo {
-    return normalizeAgentSelf(body);
+  protected normalize(body: unknown, refuse: Refuse): NodeInfo {
+    return normalizeAgentSelf(body, refuse);
   }
 }

@@ -1,13 +1,22 @@
 import { compareStrings, type CatalogService, type CatalogServicesQuery } from '../queries.js';
 import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
+import { validCatalogServices, type Refuse } from './refusals.js';
 
-/** `/v1/catalog/services` (`{name: tags}`) -> `[{name, tags}]` by name, tags sorted and unique. */
-export function normalizeCatalogServices(body: unknown): CatalogService[] {
-  const map = body && typeof body === 'object' ? (body as Record<string, string[] | null>) : {};
-  return Object.keys(map)
+/**
+ * `/v1/catalog/services` (`{name: tags}`) -> `[{name, tags}]` by name, tags sorted and
+ * unique. A service whose name or a tag carries a control character is left out and
+ * reported to `refuse`.
+ */
+export function normalizeCatalogServices(body: unknown, refuse?: Refuse): CatalogService[] {
+  const map = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const candidates = Object.keys(map)
     .sort(compareStrings)
-    .map((name) => ({ name, tags: [...new Set(map[name] ?? [])].sort(compareStrings) }));
+    .map((name) => {
+      const tags = map[name] ?? [];
+      return { name, tags: Array.isArray(tags) ? [...new Set(tags)].sort(compareStrings) : tags };
+    });
+  return validCatalogServices(candidates, refuse);
 }
 
 /** `(services)`: every service in the catalog, as a blocking query. */
@@ -24,7 +33,7 @@ export class CatalogServicesSource extends ConsulSource<CatalogService[]> {
     return { path: '/catalog/services', query: { dc: this.query.dc }, cacheable: true };
   }
 
-  protected normalize(body: unknown): CatalogService[] {
-    return normalizeCatalogServices(body);
+  protected normalize(body: unknown, refuse: Refuse): CatalogService[] {
+    return normalizeCatalogServices(body, refuse);
   }
 }

@@ -4,6 +4,7 @@ import { PipelineError } from '@api-server/core';
 import { consistencyParams, jitteredWaitMs, readMeta, tooStale, type ConsistencyOptions, type ResponseMeta } from './consistency.js';
 import { httpGet } from './http-get.js';
 import { Limiter } from './limiter.js';
+import type { Refusal } from './refusals.js';
 
 export { parseConsulAddr, type ConsulAddress } from './consul-addr.js';
 import type { ConsulAddress } from './consul-addr.js';
@@ -32,6 +33,8 @@ export interface ConsulObserver {
   request?(mode: RequestMode, result: 'success' | 'error'): void;
   inFlight?(mode: RequestMode, delta: 1 | -1): void;
   staleRequery?(queryId: string, meta: ResponseMeta): void;
+  /** What one new answer of `queryId` left out (an empty list: nothing). */
+  refused?(queryId: string, refusals: Refusal[]): void;
 }
 
 export interface ConsulClientOptions extends Partial<ConsistencyOptions> {
@@ -162,6 +165,11 @@ export class ConsulClient {
     const { body } = await this.request('agent.self', { path: '/agent/self' }, undefined, signal);
     const limit = (body as { DebugConfig?: { HTTPMaxConnsPerClient?: unknown } } | undefined)?.DebugConfig?.HTTPMaxConnsPerClient;
     return typeof limit === 'number' ? limit : undefined;
+  }
+
+  /** Passes what a source's normalize step refused on to the observer (the renderer's state, metrics and log). */
+  reportRefusals(queryId: string, refusals: Refusal[]): void {
+    this.opts.observer?.refused?.(queryId, refusals);
   }
 
   /** Closes idle keep-alive sockets (open requests are aborted through their signals). */

@@ -1,5 +1,6 @@
 import type { FetchResult, Source } from '@api-server/core';
 import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
+import type { Refusal, Refuse } from './refusals.js';
 
 /**
  * What every Consul-backed source shares: one request per fetch through the client,
@@ -20,7 +21,8 @@ export abstract class ConsulSource<T> implements Source<T> {
 
   /** The endpoint this source reads (path, its parameters, whether the agent caches it). */
   protected abstract readonly endpoint: ConsulEndpoint;
-  protected abstract normalize(body: unknown): T;
+  /** The answer as templates see it; values that must not reach them are left out and reported to `refuse`. */
+  protected abstract normalize(body: unknown, refuse: Refuse): T;
 
   async fetch(opts: { index: string | undefined; signal: AbortSignal }): Promise<FetchResult<T>> {
     try {
@@ -30,7 +32,11 @@ export abstract class ConsulSource<T> implements Source<T> {
       // The same object again: the watch loop's equality check is then a reference compare.
       if (result.unchanged && this.last && this.last.index === index) return this.last;
       if (result.unchanged) return this.fetch({ index: undefined, signal: opts.signal });
-      this.last = { value: this.normalize(result.body), ...(result.index === undefined ? {} : { index: result.index }) };
+      const refused: Refusal[] = [];
+      const value = this.normalize(result.body, (r) => refused.push({ query: this.id, ...r }));
+      // Reported on every new answer, an empty list included: a fixed value clears its refusal.
+      this.client.reportRefusals(this.id, refused);
+      this.last = { value, ...(result.index === undefined ? {} : { index: result.index }) };
       return this.last;
     } catch (err) {
       this.failed = true;
