@@ -116,7 +116,8 @@ beforeAll(async () => {
     pidsLimit: 256,
     nodeName: 'containers-test',
     nodeIp: gateway,
-    groupAdd: { registrator: [socketGid] },
+    // The engine socket's group, as overlays/example's supplementalGroups (never root's group 0).
+    groupAdd: { registrator: socketGid === 0 ? [] : [socketGid] },
   });
   expect(plan.containers.map((c) => c.container)).toEqual(OURS);
   pod = new ContainerPod(plan.pause, plan.containers, plan.hostDirs);
