@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       await consul.register({ id: `probe-${i}`, name: 'probe', address: '127.0.0.1', port: inst.port });
     }
     console.log(`registered ${SERVICES} services x ${INSTANCES} instances in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await publishVersion({ root: join(shared, 'templates') }, [{ path: '50-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
+    await publishVersion({ root: join(shared, 'templates') }, [{ path: '20-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
 
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
     // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.

@@ -43,7 +43,7 @@ function row(mode: string, reloads: number, seconds: number, s: TrafficStats): R
 async function supervisorRun(backends: Backend[]): Promise<Row> {
   const fx = await SupervisorFixture.create();
   try {
-    await fx.publishRendered({ '50-web.cfg': fx.webConfig(backends) });
+    await fx.publishRendered({ '20-web.cfg': fx.webConfig(backends) });
     fx.proc.start();
     await fx.waitReady();
     const traffic = new Traffic(fx.ports.http, { keepAliveClients: CLIENTS, newConnectionClients: CLIENTS, intervalMs: INTERVAL_MS });
@@ -51,7 +51,7 @@ async function supervisorRun(backends: Backend[]): Promise<Row> {
     const started = Date.now();
     const base = (await fx.state()).counters.reloadsOk ?? 0;
     for (let i = 1; i <= RELOADS; i++) {
-      const id = await fx.publishRendered({ '50-web.cfg': fx.webConfig(backends, SupervisorFixture.spare(i)) });
+      const id = await fx.publishRendered({ '20-web.cfg': fx.webConfig(backends, SupervisorFixture.spare(i)) });
       await fx.waitState((s) => s.rendered === id && s.counters.reloadsOk === base + i, `reload ${i}`, 30_000);
       await sleep(GAP_MS);
     }

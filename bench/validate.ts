@@ -21,7 +21,8 @@ function median(values: number[]): number {
 }
 
 async function buildRepo(dir: string): Promise<void> {
-  await cp(join(ROOT, 'examples/config-repo/templates'), join(dir, 'templates'), { recursive: true });
+  // dereference: the example's templates/ links to the repository's own; the bench must never write there.
+  await cp(join(ROOT, 'examples/config-repo/templates'), join(dir, 'templates'), { recursive: true, dereference: true });
   const services: string[] = [];
   for (let i = 0; i < SERVICES; i++) {
     const name = `svc${String(i).padStart(3, '0')}`;
@@ -39,13 +40,13 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-validate-'));
 try {
   await buildRepo(dir);
   const catalog = await loadCatalog(join(dir, 'catalog.yaml'));
-  const phases: Record<string, number[]> = { read: [], render: [], lint: [], haproxy: [], total: [], cli: [] };
+  const phases: Record<string, number[]> = { read: [], render: [], lint: [], policy: [], haproxy: [], total: [], cli: [] };
   let files = 0;
   for (let run = 0; run < RUNS; run++) {
     const t0 = performance.now();
     const report = await validateRepo({ dir: join(dir, 'templates'), data: { kind: 'fixture', catalog }, haproxy: { bin: 'haproxy' }, env: {} });
     phases.total!.push(performance.now() - t0);
-    for (const [k, v] of Object.entries(report.timingsMs)) phases[k]!.push(v);
+    for (const [k, v] of Object.entries(report.timingsMs)) (phases[k] ??= []).push(v);
     const errors = report.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new Error(`bench repository does not validate: ${JSON.stringify(errors.slice(0, 3))}`);
     files = report.templates.length;

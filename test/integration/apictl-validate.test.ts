@@ -44,6 +44,9 @@ describe('apictl validate, render, diff (real HAProxy)', () => {
     ['a missing partial', '50-t.cfg.hbs', 'backend t\n    mode http\n{{> nosuch name="web"}}\n', /^T\/50-t\.cfg\.hbs:3: error: The partial nosuch could not be found \[TEMPLATE_RENDER\]$/m],
     ['an unknown helper in a branch the fixture never takes', '50-t.cfg.hbs', 'backend t\n{{#if false}}\n    server {{upper "x"}} 1.2.3.4:80\n{{/if}}\n', /^T\/50-t\.cfg\.hbs:3:14: error: unknown helper "upper".*\[LINT_UNKNOWN_HELPER\]$/m],
     ['the same backend in two teams\' files', '50-other-web.cfg.hbs', 'backend web\n    mode http\n', /^T\/50-other-web\.cfg\.hbs:1:1: error: backend "web" is already declared as backend in 50-frontend-web\.cfg\.hbs:\d+.*\[LINT_DUPLICATE_PROXY\]$/m],
+    ['a stats socket in a team file (the node\'s policy)', '50-t.cfg.hbs', 'backend t\n    mode http\n    stats socket /tmp/x.sock level admin\n', /^T\/50-t\.cfg\.hbs:3:5: error: "stats socket" is not allowed in 50-t\.cfg .*\[POLICY_DIRECTIVE\]\n {4} {4}stats socket \/tmp\/x\.sock level admin\n {4} {4}\^$/m],
+    ['a template sorting before the supervisor\'s global file', '0-a.cfg.hbs', 'backend a\n', /^T\/0-a\.cfg\.hbs: error: 0-a\.cfg would be read before the supervisor's global section .*\[POLICY_FILE_ORDER\]$/m],
+    ['a broken policy.yaml', 'policy.yaml', 'version: 1\nrules: 3\n', /^T\/policy\.yaml:2: error: rules: .*\(nodes keep their previous policy\) \[POLICY_INVALID\]$/m],
     ['a non-UTF-8 file', '50-t.cfg.hbs', Buffer.from('backend t\n    # caf\xe9\n', 'latin1'), /^T\/50-t\.cfg\.hbs:2:10: error: not valid UTF-8 \(byte 0xe9\).*\[REPO_NOT_UTF8\]$/m],
   ])('refuses %s with file:line:col and exit 1', async (_, file, content, expected) => {
     const dir = await variant((d) => writeFile(join(d, file), content));

@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComponentProcess } from '../helpers/component.js';
-import { freePorts, waitFor } from '../helpers/ports.js';
+import type { ComponentProcess } from '../helpers/component.js';
+import { startLogShipper } from '../helpers/log-shipper.js';
+import { waitFor } from '../helpers/ports.js';
 import { countRequests, HaproxyLogSource, readAllLogLines } from '../helpers/syslog.js';
 
 const TOTAL = 3000;
@@ -17,21 +18,9 @@ describe('log-shipper rotation under load', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'log-shipper-rot-'));
-    logDir = join(dir, 'logs');
-    const [tcp, udp, metrics] = (await freePorts(3)) as [number, number, number];
-    shipper = new ComponentProcess('log-shipper', {
-      SHARED_DIR: join(dir, 'shared'),
-      LOG_DIR: logDir,
-      LOG_LEVEL: 'info',
-      METRICS_ADDR: `127.0.0.1:${metrics}`,
-      SYSLOG_TCP_ADDR: `127.0.0.1:${tcp}`,
-      SYSLOG_UDP_ADDR: `127.0.0.1:${udp}`,
-      LOG_ROTATE_MAX_BYTES: String(MAX_BYTES),
-      LOG_ROTATE_KEEP: '1000',
-      LOG_ROTATE_GZIP_LEVEL: '1',
-    }).start();
-    await shipper.waitForLog((l) => l.msg === 'receiving syslog');
-    haproxy = await HaproxyLogSource.start({ syslogTcpPort: tcp });
+    const started = await startLogShipper(dir, { LOG_ROTATE_MAX_BYTES: String(MAX_BYTES), LOG_ROTATE_KEEP: '1000', LOG_ROTATE_GZIP_LEVEL: '1' });
+    ({ proc: shipper, logDir } = started);
+    haproxy = await HaproxyLogSource.start({ syslogTcpPort: started.ports.tcp });
   });
 
   afterAll(async () => {

@@ -69,7 +69,7 @@ describe('registrator in the pipeline: containers receive traffic, and none afte
     const checks = Object.values((await pipeline.consul.api('GET', '/v1/agent/checks')) as Record<string, { Type: string; ServiceName: string }>);
     expect(checks.filter((c) => c.ServiceName === 'regweb').map((c) => c.Type)).toEqual(['tcp']);
     const services = Object.values((await pipeline.consul.api('GET', '/v1/agent/services')) as Record<string, { Service: string; Meta: Record<string, string> }>);
-    expect(services.find((s) => s.Service === 'regweb')?.Meta['registrator-check']).toBe('tcp 200ms 2s 10m');
+    expect(services.find((s) => s.Service === 'regweb')?.Meta['registrator-check']).toBe('tcp,200ms,2s,10m');
     await pipeline.waitForRouting(HOST, (b) => b.every((x) => x === 'c1'), { what: 'c1 routed' });
 
     const c2 = await docker.start('c2', { labels });

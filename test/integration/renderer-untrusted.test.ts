@@ -25,7 +25,7 @@ describe('renderer with hostile Consul data', () => {
   let proc: ComponentProcess;
   let metrics: () => Promise<string>;
 
-  const INJECTED = /global|program|stats socket|command|level admin/;
+  const INJECTED = /global|program|stats socket|command|level admin|ca-file/;
   const WEB = [
     'defaults',
     '  mode http',
@@ -66,6 +66,8 @@ describe('renderer with hostile Consul data', () => {
     'web-tag': { address: '10.0.0.4', meta: { weight: '1' }, tags: ['ok', 'a\nglobal'] },
     'web-sep': { address: '10.0.0.5', meta: { weight: '1\u2028global' } },
     'web-space': { address: '10.0.0.6 backup', meta: { weight: '1' } },
+    // No newline, but spaces and `;`: keywords spliced into a server line, two runtime-API commands.
+    'web-words': { address: '10.0.0.8', meta: { weight: '1;new ssl ca-file /etc/passwd' } },
   };
 
   beforeAll(async () => {
@@ -77,7 +79,7 @@ describe('renderer with hostile Consul data', () => {
     for (const [id, h] of Object.entries(hostile)) await consul.register({ id, name: 'web', port: 8080, ...h });
     // An ID with a newline: registered through the API directly (its check ID would carry it too).
     await consul.api('PUT', '/v1/agent/service/register', { ID: 'web-id\nglobal', Name: 'web', Address: '10.0.0.7', Port: 8080, Meta: { weight: '1' } });
-    await consul.register({ id: 'a b', name: 'api', address: '10.0.1.1', port: 9000 });
+    await consul.register({ id: 'a/b', name: 'api', address: '10.0.1.1', port: 9000 });
     await consul.register({ id: 'a_b', name: 'api', address: '10.0.1.2', port: 9000 });
     await consul.putKey('cfg/note', 'x\nglobal');
     await consul.putKey('cfg/hosts/a', 'a.example');
@@ -100,7 +102,7 @@ describe('renderer with hostile Consul data', () => {
     expect(text).not.toContain('# host b');
     expect(await allRendered()).not.toMatch(INJECTED);
     expect(await allRendered()).not.toMatch(/[\r\u2028\u2029\u0000]/);
-    // `a b` and `a_b` are two servers with two names (a duplicate name fails haproxy -c).
+    // `a/b` and `a_b` are two servers with two names (a duplicate name fails haproxy -c).
     const apiNames = text.split('\n').filter((l) => l.includes(':9000')).map((l) => l.trim().split(' ')[1]);
     expect(new Set(apiNames).size).toBe(2);
     const check = spawnSync('haproxy', ['-c', '-f', join(shared, 'rendered/current/50-web.cfg')], { encoding: 'utf8' });
@@ -108,7 +110,7 @@ describe('renderer with hostile Consul data', () => {
   });
 
   it('names every refusal in state/renderer.json (escaped) and counts it in the metric', async () => {
-    await waitFor(async () => (await refusedInstances()).length >= 8, { what: 'refusals in the state file' });
+    await waitFor(async () => (await refusedInstances()).length >= 9, { what: 'refusals in the state file' });
     const s = await state();
     const names = await refusedInstances();
     expect(names).toEqual(
@@ -118,6 +120,7 @@ describe('renderer with hostile Consul data', () => {
         'web-tag:tags[1]',
         'web-sep:meta.weight',
         'web-space:address',
+        'web-words:meta.weight',
         'web-id\\nglobal:id',
         'cfg/note:value',
         'cfg/hosts/b:value',
@@ -131,7 +134,7 @@ describe('renderer with hostile Consul data', () => {
     }
     const body = await metrics();
     expect(metricValue(body, 'renderer_refused_values', { field: 'address' })).toBe(2);
-    expect(metricValue(body, 'renderer_refused_values', { field: 'meta' })).toBe(2);
+    expect(metricValue(body, 'renderer_refused_values', { field: 'meta' })).toBe(3);
     expect(metricValue(body, 'renderer_refused_values', { field: 'value' })).toBe(2);
     expect(s.status).toBe('ok');
     // The log names each refusal as fields, the value escaped: every line is one JSON object.

@@ -22,7 +22,7 @@ const routesTo = async (name: string) => {
 beforeAll(async () => {
   fx = await SupervisorFixture.create();
   [a, b] = await Promise.all([Backend.start('a'), Backend.start('b')]);
-  await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+  await fx.publishRendered({ '20-web.cfg': fx.webConfig([a]) });
   fx.proc.start();
   await fx.waitReady();
   await routesTo('a');
@@ -59,7 +59,7 @@ describe('haproxy-supervisor faults', () => {
     expect(fx.haproxyMasters()).toEqual([master]);
 
     // The adopted master reloads like our own.
-    const v = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b], SupervisorFixture.spare('adopted')) });
+    const v = await fx.publishRendered({ '20-web.cfg': fx.webConfig([b], SupervisorFixture.spare('adopted')) });
     await fx.waitState((st) => st.rendered === v && st.status === 'ok', 'reload through the adopted master');
     await routesTo('b');
     const stats = await traffic.stop();
@@ -75,9 +75,9 @@ describe('haproxy-supervisor faults', () => {
     try {
       const good = await fx.liveId();
       const before = await fx.state();
-      const clash = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], `\nfrontend extra\n  bind 127.0.0.1:${heldPort}\n  default_backend app\n`) });
+      const clash = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a], `\nfrontend extra\n  bind 127.0.0.1:${heldPort}\n  default_backend app\n`) });
       const s = await fx.waitState((st) => st.rendered === clash && st.lastError?.code === 'RELOAD_FAILED', 'RELOAD_FAILED in state');
-      expect(s.lastError.context).toMatchObject({ reason: 'start-failed', file: '50-web.cfg', template: '50-web.cfg.hbs', line: 20, text: `bind 127.0.0.1:${heldPort}` });
+      expect(s.lastError.context).toMatchObject({ reason: 'start-failed', file: '20-web.cfg', template: '20-web.cfg.hbs', line: 20, text: `bind 127.0.0.1:${heldPort}` });
       expect(s.lastError.message).toContain('Address already in use');
       expect(s.haproxy.failedReloads).toBe(before.haproxy.failedReloads + 1);
       expect(s.haproxy.masterPid).toBe(before.haproxy.masterPid);
@@ -85,7 +85,7 @@ describe('haproxy-supervisor faults', () => {
       expect(await fx.liveId()).toBe(good);
       expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('b');
 
-      const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+      const next = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a]) });
       await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered');
       await routesTo('a');
     } finally {

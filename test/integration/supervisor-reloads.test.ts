@@ -15,7 +15,7 @@ let b: Backend;
 beforeAll(async () => {
   fx = await SupervisorFixture.create();
   [a, b] = await Promise.all([Backend.start('a'), Backend.start('b')]);
-  await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+  await fx.publishRendered({ '20-web.cfg': fx.webConfig([a]) });
   fx.proc.start();
   await fx.waitReady();
 });
@@ -32,7 +32,7 @@ describe('haproxy-supervisor reloads', () => {
     await new Promise((r) => setTimeout(r, 300));
     const start = (await fx.state()).counters.reloadsOk ?? 0;
     for (let i = 1; i <= RELOADS; i++) {
-      const id = await fx.publishRendered({ '50-web.cfg': fx.webConfig([i % 2 === 1 ? b : a], SupervisorFixture.spare(i)) });
+      const id = await fx.publishRendered({ '20-web.cfg': fx.webConfig([i % 2 === 1 ? b : a], SupervisorFixture.spare(i)) });
       await fx.waitState((s) => s.rendered === id && s.counters.reloadsOk === start + i, `reload ${i}`);
       // Let each new worker take traffic before the next reload.
       await new Promise((r) => setTimeout(r, 150));
@@ -54,7 +54,7 @@ describe('haproxy-supervisor reloads', () => {
   it('coalesces a burst of versions: the newest is applied, in fewer reloads', async () => {
     const before = (await fx.state()).counters.reloadsOk;
     let last = '';
-    for (let i = 0; i < 6; i++) last = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], SupervisorFixture.spare(`burst-${i}`)) });
+    for (let i = 0; i < 6; i++) last = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a], SupervisorFixture.spare(`burst-${i}`)) });
     const s = await fx.waitState((st) => st.rendered === last && st.status === 'ok', 'newest of the burst live');
     const reloads = s.counters.reloadsOk - before;
     expect(reloads).toBeGreaterThanOrEqual(1);
@@ -68,7 +68,7 @@ describe('haproxy-supervisor reloads', () => {
     await fx.waitReady();
     const before = (await fx.state()).haproxy.reloads as number;
     const ids: string[] = [];
-    for (let i = 0; i < 500; i++) ids.push(await fx.stageRendered({ '50-web.cfg': fx.webConfig([i % 2 ? a : b], SupervisorFixture.spare(`many-${i}`)) }));
+    for (let i = 0; i < 500; i++) ids.push(await fx.stageRendered({ '20-web.cfg': fx.webConfig([i % 2 ? a : b], SupervisorFixture.spare(`many-${i}`)) }));
     const started = Date.now();
     for (const id of ids) await fx.swapRendered(id);
     const burstMs = Date.now() - started;

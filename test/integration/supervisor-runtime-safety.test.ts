@@ -42,7 +42,7 @@ const srv = (name: string, backend: Backend, more = '') => `server ${name} 127.0
 const admin = (command: string) => cliCommand(join(fx.sharedDir, 'run', 'haproxy-admin.sock'), command);
 
 async function apply(servers: string[], what: string): Promise<Record<string, any>> {
-  const id = await fx.publishRendered({ '50-web.cfg': config(servers) });
+  const id = await fx.publishRendered({ '20-web.cfg': config(servers) });
   return fx.waitState((s) => s.rendered === id && s.status === 'ok', what);
 }
 
@@ -77,7 +77,7 @@ async function weightsAndLimits(): Promise<Record<string, string>> {
 beforeAll(async () => {
   fx = await SupervisorFixture.create();
   [a, b, c] = await Promise.all([Backend.start('a'), Backend.start('b'), Backend.start('c')]);
-  await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b)]) });
+  await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b)]) });
   fx.proc.start();
   await fx.waitReady();
 });
@@ -112,7 +112,7 @@ describe('haproxy-supervisor runtime path safety', () => {
     const caFiles = await admin('show ssl ca-file');
     const live = await fx.liveId();
     const before = metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'unsafe' });
-    const id = await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a, tail)]) });
+    const id = await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a, tail)]) });
     const s = await fx.waitState((st) => st.lastAttemptAt && st.status === 'degraded' && st.lastError?.context?.rendered === id, 'version refused');
     expect(s.lastError.code).toBe('CONFIG_INVALID');
     if (fallback) expect(s.lastRuntimeFallback).toMatchObject({ failure: fallback, rendered: id, reason: expect.stringContaining('"1s;new"') });
@@ -127,7 +127,7 @@ describe('haproxy-supervisor runtime path safety', () => {
     const live = await fx.liveId();
     const before = metricValue(await fx.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'refused' });
     // x is added; y tracks a server without health checks: HAProxy refuses it, and so does -c.
-    const id = await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a), srv('y', b, 'track a')]) });
+    const id = await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b), srv('c', c), srv('x', a), srv('y', b, 'track a')]) });
     const s = await fx.waitState((st) => st.lastRuntimeFallback?.rendered === id && st.lastUpdate?.reason?.includes('refused runtime update'), 'undo of the accepted commands');
     expect(s.lastRuntimeFallback.failure).toBe('refused');
     expect(s.lastError.code).toBe('CONFIG_INVALID');
@@ -187,7 +187,7 @@ describe('haproxy-supervisor runtime path with a slow, vetoing haproxy -c', () =
         '  if grep -qs "server rejected-by-check " "$dir"/*.cfg; then echo "[ALERT]    (1) : config : vetoed by the test"; exit 1; fi\nfi\nexec haproxy "$@"\n',
     );
     await chmod(bin, 0o755);
-    await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b)]) });
+    await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('b', b)]) });
     fx2.newProcess({ HAPROXY_BIN: bin }).start();
     await fx2.waitReady(30_000);
   });
@@ -199,23 +199,23 @@ describe('haproxy-supervisor runtime path with a slow, vetoing haproxy -c', () =
   it('the check does not hold up the next change: it is planned against what HAProxy runs, applied at once, and live ends on it', async () => {
     const before = await reloads();
     const live = await fx2.liveId();
-    await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b), srv('c', c)]) });
+    await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('b', b), srv('c', c)]) });
     await waitFor(async () => (await running()).includes('c'), { timeoutMs: 1000, intervalMs: 20, what: 'c added at runtime' });
     const started = Date.now();
     // While c's version is being checked: against live/current this would add c again (refused, reload).
-    const next = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c)]) });
+    const next = await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('c', c)]) });
     await waitFor(async () => (await running()).join() === 'a,c', { timeoutMs: 1000, intervalMs: 20, what: 'b gone at runtime' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await fx2.liveId()).toBe(live);
     const s = await fx2.waitState((st) => st.rendered === next && st.status === 'ok', 'newest version published');
     expect(s.lastUpdate.method).toBe('runtime');
     expect(await reloads()).toBe(before);
-    expect(await readFile(join(fx2.sharedDir, 'live', 'current', '50-web.cfg'), 'utf8')).toBe(config2([srv('a', a), srv('c', c)]));
+    expect(await readFile(join(fx2.sharedDir, 'live', 'current', '20-web.cfg'), 'utf8')).toBe(config2([srv('a', a), srv('c', c)]));
   });
 
   it('a runtime-only version haproxy -c rejects after its commands is undone: live/current is reloaded, CONFIG_INVALID reported, the next good version applies', async () => {
     const live = await fx2.liveId();
-    const id = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('c', c), srv('rejected-by-check', b)]) });
+    const id = await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('c', c), srv('rejected-by-check', b)]) });
     await waitFor(async () => (await running()).includes('rejected-by-check'), { timeoutMs: 1000, intervalMs: 20, what: 'added at runtime before the check' });
     const s = await fx2.waitState((st) => st.lastUpdate?.method === 'reload' && st.lastRuntimeFallback?.rendered === id, 'undo reload');
     expect(s.status).toBe('degraded');
@@ -226,7 +226,7 @@ describe('haproxy-supervisor runtime path with a slow, vetoing haproxy -c', () =
     expect(await running()).toEqual(['a', 'c']);
     expect(metricValue(await fx2.metrics(), 'haproxy_supervisor_runtime_fallbacks_total', { reason: 'check-failed' })).toBe(1);
 
-    const good = await fx2.publishRendered({ '50-web.cfg': config2([srv('a', a), srv('b', b)]) });
+    const good = await fx2.publishRendered({ '20-web.cfg': config2([srv('a', a), srv('b', b)]) });
     const ok = await fx2.waitState((st) => st.rendered === good && st.status === 'ok', 'next good version');
     expect(ok.lastUpdate.method).toBe('runtime');
     expect(await running()).toEqual(['a', 'b']);

@@ -69,12 +69,12 @@ async function servedBy(n = 12): Promise<string[]> {
 
 /** Publishes `text` and waits until it is live and ok; returns the state. */
 async function apply(text: string, what: string): Promise<Record<string, any>> {
-  const id = await fx.publishRendered({ '50-web.cfg': text });
+  const id = await fx.publishRendered({ '20-web.cfg': text });
   return fx.waitState((s) => s.rendered === id && s.status === 'ok', what);
 }
 
 async function liveConfig(): Promise<string> {
-  return readFile(join(fx.sharedDir, 'live', 'current', '50-web.cfg'), 'utf8');
+  return readFile(join(fx.sharedDir, 'live', 'current', '20-web.cfg'), 'utf8');
 }
 
 function tcpClient(port: number): Promise<{ socket: Socket; say: (text: string) => Promise<string> }> {
@@ -100,7 +100,7 @@ beforeAll(async () => {
   [a, b, c, echo] = await Promise.all([Backend.start('a'), Backend.start('b'), Backend.start('c'), EchoBackend.start('echo')]);
   const [stats, tcp] = (await freePorts(2)) as [number, number];
   ports = { stats, tcp };
-  await fx.publishRendered({ '50-web.cfg': config([srv('a', a), srv('b', b)]) });
+  await fx.publishRendered({ '20-web.cfg': config([srv('a', a), srv('b', b)]) });
   fx.newProcess({ HAPROXY_DELETE_TIMEOUT: '2s', DRAIN_SECONDS: '2' }).start();
   await fx.waitReady();
 });

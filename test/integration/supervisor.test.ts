@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('haproxy-supervisor', () => {
   it('starts HAProxy on the first rendered version and reloads on the next', async () => {
-    const v1 = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+    const v1 = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a]) });
     fx.proc.start();
     await fx.waitReady();
     await routesTo('a');
@@ -52,7 +52,7 @@ describe('haproxy-supervisor', () => {
     expect(s1.current).toBe(await fx.liveId());
     expect(s1.haproxy).toMatchObject({ running: true, adopted: false, masterPid: fx.masterPid() });
     const liveFiles = await readdir(join(fx.sharedDir, 'live', 'current'));
-    expect(liveFiles.sort()).toEqual(['0-haproxy-supervisor.cfg', '50-web.cfg', 'manifest.json']);
+    expect(liveFiles.sort()).toEqual(['0-haproxy-supervisor.cfg', '20-web.cfg', 'manifest.json']);
     const global = await readFile(join(fx.sharedDir, 'live', 'current', '0-haproxy-supervisor.cfg'), 'utf8');
     expect(global).toContain(`stats socket ${fx.sharedDir}/run/haproxy-admin.sock mode 600 level admin expose-fd listeners`);
     expect(global).toContain(`server log-shipper 127.0.0.1:${fx.ports.syslogTcp} log-proto octet-count`);
@@ -60,7 +60,7 @@ describe('haproxy-supervisor', () => {
     await waitFor(() => /^\d+ <\d+>1 /m.test(syslogData) && syslogData.includes('web app/a'), { timeoutMs: 10_000, what: `an httplog line on the syslog TCP port; got: ${syslogData.slice(0, 300)}` });
 
     const master = fx.masterPid();
-    const v2 = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b], SupervisorFixture.spare('v2')) });
+    const v2 = await fx.publishRendered({ '20-web.cfg': fx.webConfig([b], SupervisorFixture.spare('v2')) });
     await routesTo('b');
     const s2 = await fx.waitState((s) => s.status === 'ok' && s.rendered === v2, 'state after reload');
     expect(s2.current).not.toBe(s1.current);
@@ -86,36 +86,46 @@ describe('haproxy-supervisor', () => {
     expect(promtoolCheck(textfile)).toEqual({ status: 0, findings: '' });
   });
 
-  it('keeps serving the last good version when a rendered config is invalid, and recovers', async () => {
+  it('holds a file haproxy -c fails on (left out: never live) while the rest goes live, and recovers', async () => {
+    // Changed on purpose (per-file hold): one broken file no longer stops the version.
     const traffic = new Traffic(fx.ports.http, { keepAliveClients: 1, newConnectionClients: 1 });
     const good = await fx.liveId();
     const bad = await fx.publishRendered(
-      { '50-web.cfg': fx.webConfig([b]), '60-bad.cfg': 'backend broken\n  balance roundrobin\n  frobnicate yes\n' },
+      { '20-web.cfg': fx.webConfig([b]), '60-bad.cfg': 'backend broken\n  balance roundrobin\n  frobnicate yes\n' },
       { '60-bad.cfg': 'teams/60-bad.cfg.hbs' },
     );
-    const s = await fx.waitState((st) => st.rendered === bad && st.lastError?.code === 'CONFIG_INVALID', 'CONFIG_INVALID in state');
+    const s = await fx.waitState((st) => st.rendered === bad && st.held?.length === 1, '60-bad.cfg held in state');
     expect(s.status).toBe('degraded');
-    expect(s.current).toBe(good);
-    expect(s.lastError.context).toMatchObject({ file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, text: 'frobnicate yes' });
-    expect(s.lastError.message).toContain("unknown keyword 'frobnicate'");
-    expect(await fx.liveId()).toBe(good);
-    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_config_valid')).toBe(0);
+    expect(s.current).not.toBe(good);
+    expect(s.held[0]).toMatchObject({ file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, code: 'HAPROXY_CHECK', runs: 'none' });
+    expect(s.held[0].reason).toContain("unknown keyword 'frobnicate'");
+    expect(s.held[0].since).toMatch(/^\d{4}-/);
+    // lastError names the held file as the whole-version rejection did (alerts, apictl status).
+    expect(s.lastError).toMatchObject({ code: 'CONFIG_INVALID', context: { file: '60-bad.cfg', template: 'teams/60-bad.cfg.hbs', line: 3, rendered: bad } });
+    await routesTo('b');
+    expect(await readdir(join(fx.sharedDir, 'live', 'current'))).not.toContain('60-bad.cfg');
+    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_held_files')).toBe(1);
 
-    // A map file the config names but the version lacks: rejected the same way.
+    // A map file the config names but the version lacks: that file is held at its live copy.
     const mapped = (extra: string) =>
       fx.webConfig([b]).replace('  default_backend app', `  use_backend %[req.hdr(host),lower,map(maps/hosts.map,app)]\n  default_backend app${extra}`);
-    const noMap = await fx.publishRendered({ '50-web.cfg': mapped('') });
-    const s2 = await fx.waitState((st) => st.rendered === noMap && st.lastError?.code === 'CONFIG_INVALID', 'missing map rejected');
-    expect(s2.lastError.context).toMatchObject({ file: '50-web.cfg', template: '50-web.cfg.hbs', line: 13 });
-    expect(s2.lastError.context.text).toContain('map(maps/hosts.map,app)');
-    expect(s2.lastError.message).toContain('maps/hosts.map');
-    expect(await fx.liveId()).toBe(good);
+    const noMap = await fx.publishRendered({ '20-web.cfg': mapped('') });
+    const s2 = await fx.waitState((st) => st.rendered === noMap && st.held?.[0]?.file === '20-web.cfg', 'missing map: file held');
+    expect(s2.held).toHaveLength(1);
+    expect(s2.held[0]).toMatchObject({ file: '20-web.cfg', template: '20-web.cfg.hbs', line: 13, code: 'HAPROXY_CHECK', runs: 'live' });
+    expect(s2.held[0].reason).toContain('maps/hosts.map');
+    expect(s2.status).toBe('degraded');
+    // The held file runs as it was live: the live files are exactly what HAProxy runs.
+    expect(await readFile(join(fx.sharedDir, 'live', 'current', '20-web.cfg'), 'utf8')).toBe(fx.webConfig([b]));
+    expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('b');
 
     // Fixed: the map ships with the version (relative path resolves inside it, -C).
-    const fixed = await fx.publishRendered({ '50-web.cfg': mapped(''), 'maps/hosts.map': 'app.test app\n' }, { 'maps/hosts.map': null });
+    const fixed = await fx.publishRendered({ '20-web.cfg': mapped(''), 'maps/hosts.map': 'app.test app\n' }, { 'maps/hosts.map': null });
     const s3 = await fx.waitState((st) => st.rendered === fixed && st.status === 'ok', 'recovered');
     expect(s3.lastError).toBeNull();
+    expect(s3.held).toEqual([]);
     expect(s3.current).not.toBe(good);
+    expect(metricValue(await fx.metrics(), 'haproxy_supervisor_held_files')).toBe(0);
     await routesTo('b');
     const stats = await traffic.stop();
     expect(stats.keepAlive.ok).toBeGreaterThan(0);
@@ -131,19 +141,19 @@ describe('haproxy-supervisor', () => {
     try {
       const good = await fx.liveId();
       const before = await fx.state();
-      const clash = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a], `\nfrontend extra\n  bind 127.0.0.1:${heldPort}\n  default_backend app\n`) });
+      const clash = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a], `\nfrontend extra\n  bind 127.0.0.1:${heldPort}\n  default_backend app\n`) });
       const s = await fx.waitState((st) => st.rendered === clash && st.lastError?.code === 'RELOAD_FAILED', 'RELOAD_FAILED in state');
       expect(s.status).toBe('degraded');
       expect(s.current).toBe(good);
       expect(await fx.liveId()).toBe(good);
       expect(s.lastError.message).toContain('EADDRINUSE');
-      expect(s.lastError.context).toMatchObject({ reason: 'bind-conflict', file: '50-web.cfg', template: '50-web.cfg.hbs', line: 20, text: `bind 127.0.0.1:${heldPort}` });
+      expect(s.lastError.context).toMatchObject({ reason: 'bind-conflict', file: '20-web.cfg', template: '20-web.cfg.hbs', line: 20, text: `bind 127.0.0.1:${heldPort}` });
       // Refused before reloading: HAProxy would pause the live listeners while retrying the bind.
       expect(s.haproxy.reloads).toBe(before.haproxy.reloads);
       expect(metricValue(await fx.metrics(), 'haproxy_supervisor_reloads_total', { result: 'failure' })).toBe(1);
       expect((await requestVia(fx.ports.http, 'app.test')).body).toBe('b');
 
-      const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a]) });
+      const next = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a]) });
       await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered after refused version');
       await routesTo('a');
     } finally {
@@ -158,7 +168,9 @@ describe('haproxy-supervisor', () => {
     const before = await fx.state();
     // `haproxy -c` does not chroot; the new worker fails when it tries, and 2.6's
     // master then kills every process, the old worker too (exit-on-failure).
-    const failing = await fx.publishRendered({ '10-global.cfg': 'global\n  chroot /nonexistent-supervisor-test\n', '50-web.cfg': fx.webConfig([b]) });
+    // The built-in policy refuses any `global` in a rendered file; this version's own policy allows chroot there.
+    const policy = 'version: 1\nrules:\n  - files: ["10-global.cfg"]\n    sections: [global]\n    only: { global: [chroot] }\n    externalFiles: true\n  - files: ["*.cfg"]\n    sections: [defaults, frontend, backend]\n';
+    const failing = await fx.publishRendered({ '10-global.cfg': 'global\n  chroot /nonexistent-supervisor-test\n', '20-web.cfg': fx.webConfig([b]), 'policy.yaml': policy }, { 'policy.yaml': null });
     const s = await fx.waitState((st) => st.rendered === failing && st.counters.reloadsFailed === before.counters.reloadsFailed + 1 && st.counters.restarts === 1, 'failed reload then restart');
     expect(s.status).toBe('degraded');
     expect(s.lastError.code).toBe('RELOAD_FAILED');
@@ -172,13 +184,13 @@ describe('haproxy-supervisor', () => {
     expect(metricValue(body, 'haproxy_supervisor_haproxy_restarts_total')).toBe(1);
     await routesTo('a');
 
-    const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([b]) });
+    const next = await fx.publishRendered({ '20-web.cfg': fx.webConfig([b]) });
     await fx.waitState((st) => st.rendered === next && st.status === 'ok', 'recovered after failed reload');
     await routesTo('b');
   });
 
   it('keeps server state set through the runtime API across a reload (server-state-file)', async () => {
-    const both = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a, b]) });
+    const both = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a, b]) });
     const settled = await fx.waitState((st) => st.rendered === both && st.status === 'ok', 'both servers live');
     await waitFor(async () => {
       const bodies = new Set<string>();
@@ -188,7 +200,7 @@ describe('haproxy-supervisor', () => {
     const admin = join(fx.sharedDir, 'run', 'haproxy-admin.sock');
     await cliCommand(admin, 'set server app/b state maint');
     const before = settled.counters.reloadsOk;
-    const next = await fx.publishRendered({ '50-web.cfg': fx.webConfig([a, b], SupervisorFixture.spare('state')) });
+    const next = await fx.publishRendered({ '20-web.cfg': fx.webConfig([a, b], SupervisorFixture.spare('state')) });
     await fx.waitState((st) => st.rendered === next && st.counters.reloadsOk === before + 1, 'reloaded');
     const bodies = new Set<string>();
     for (let i = 0; i < 8; i++) bodies.add((await requestVia(fx.ports.http, 'app.test')).body);

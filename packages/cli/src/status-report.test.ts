@@ -64,3 +64,21 @@ describe('heldReport', () => {
     expect(heldReport(new Map([['s3-sync', state({})]]), now)).toBe('');
   });
 });
+
+describe('heldReport: the supervisor', () => {
+  it('names each held file, its template line, since when, why and what runs', () => {
+    const states = new Map<string, StageState | Error>([
+      ['s3-sync', state({})],
+      ['haproxy-supervisor', state({ component: 'haproxy-supervisor', status: 'degraded', held: [
+        { file: '50-a.cfg', template: '50-a.cfg.hbs', since: '2026-11-23T11:58:00Z', code: 'HAPROXY_CHECK', reason: "unknown keyword 'balanse'", line: 3, runs: 'live' },
+        { file: '0-early.cfg', template: null, since: '2026-11-23T11:59:00Z', code: 'POLICY_FILE_ORDER', reason: 'sorts before the global file', line: null, runs: 'none' },
+      ] })],
+      ['renderer', new Error('unreadable')],
+    ]);
+    expect(heldReport(states, now).split('\n')).toEqual([
+      expect.stringMatching(/^HELD FILES \(haproxy-supervisor: /),
+      "  50-a.cfg  from 50-a.cfg.hbs:3  HAPROXY_CHECK  since 2m ago: unknown keyword 'balanse'  (last good output runs)",
+      '  0-early.cfg  from 0-early.cfg  POLICY_FILE_ORDER  since 60s ago: sorts before the global file  (left out)',
+    ]);
+  });
+});

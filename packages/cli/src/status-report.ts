@@ -55,7 +55,7 @@ export function overallExitCode(rows: StageRow[]): number {
   return rows.some((r) => r.status === 'degraded' || r.status === 'failing' || r.status === 'unreadable') ? 1 : 0;
 }
 
-/** One held file of the renderer's state (`held[]`): its template failed, its last good output is published. */
+/** One held file of a stage's state (`held[]`): the renderer's (template fails) or the supervisor's (policy or haproxy -c). */
 interface HeldEntry {
   file?: unknown;
   template?: unknown;
@@ -63,20 +63,35 @@ interface HeldEntry {
   code?: unknown;
   reason?: unknown;
   line?: unknown;
+  /** Supervisor only: `live` (its last good output runs) or `none` (left out). */
+  runs?: unknown;
 }
 
+/** Stages that hold files, and what holding means there. */
+const HOLDERS: ReadonlyArray<[string, string]> = [
+  ['renderer', 'renderer: their template fails; the last good output is published, or none if it never rendered'],
+  ['haproxy-supervisor', 'haproxy-supervisor: they break policy.yaml or haproxy -c; the last good output runs, or none if never live'],
+];
+
 /**
- * The renderer's held files under the table, one line each, or nothing when none is held.
- * The reason comes from a template error: control characters are blanked so a template
- * cannot write escape sequences to the operator's terminal.
+ * The held files of the renderer and the supervisor under the table, one line each
+ * (file, template and line, code, age, reason), or nothing when none is held. Reasons
+ * come from templates and HAProxy's output: control characters are blanked so a
+ * template cannot write escape sequences to the operator's terminal.
  */
 export function heldReport(states: Map<string, StageState | Error>, now: Date): string {
-  const renderer = states.get('renderer');
-  if (!renderer || renderer instanceof Error || !Array.isArray(renderer['held']) || renderer['held'].length === 0) return '';
   const text = (v: unknown) => String(v ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  const lines = (renderer['held'] as HeldEntry[]).map((h) => {
-    const where = typeof h.line === 'number' ? `${text(h.template)}:${h.line}` : text(h.template);
-    return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(typeof h.since === 'string' ? h.since : null, now)}: ${text(h.reason)}`;
-  });
-  return [`HELD FILES (renderer: their template fails; the last good output is published, or none if it never rendered)`, ...lines].join('\n');
+  const blocks: string[] = [];
+  for (const [component, meaning] of HOLDERS) {
+    const state = states.get(component);
+    if (!state || state instanceof Error || !Array.isArray(state['held']) || state['held'].length === 0) continue;
+    const lines = (state['held'] as HeldEntry[]).map((h) => {
+      const template = h.template ?? h.file;
+      const where = typeof h.line === 'number' ? `${text(template)}:${h.line}` : text(template);
+      const runs = h.runs === 'live' ? '  (last good output runs)' : h.runs === 'none' ? '  (left out)' : '';
+      return `  ${text(h.file)}  from ${where}  ${text(h.code)}  since ${age(typeof h.since === 'string' ? h.since : null, now)}: ${text(h.reason)}${runs}`;
+    });
+    blocks.push([`HELD FILES (${meaning})`, ...lines].join('\n'));
+  }
+  return blocks.join('\n');
 }

@@ -3,7 +3,7 @@ import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageVersion, runComponent, watch } from '@api-server/core';
 import { envPrefixes, envShape, haproxyTimeMs, syslogTargets } from './config.js';
-import { renderGlobal } from './global-section.js';
+import { renderGlobal } from '@api-server/haproxy';
 import { MasterLog } from './haproxy/master-log.js';
 import { createSupervisorMetrics } from './metrics.js';
 import { LiveStore } from './outputs/live.js';

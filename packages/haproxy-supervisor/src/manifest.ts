@@ -1,5 +1,5 @@
 import { z, type VersionFile } from '@api-server/core';
-import type { Diagnostic } from './haproxy/diagnostics.js';
+import type { Diagnostic } from '@api-server/haproxy';
 
 /** `manifest.json` of a rendered version, as the renderer writes it. */
 export interface Manifest {
@@ -37,7 +37,7 @@ export interface ConfigLocation {
 }
 
 /** Maps a diagnostic back to the rendered file, its source template and the line's text. */
-export function locate(diag: Diagnostic | undefined, files: readonly VersionFile[], manifest: Manifest | null): ConfigLocation {
+export function locate(diag: Partial<Diagnostic> | undefined, files: readonly VersionFile[], manifest: Manifest | null): ConfigLocation {
   const file = diag?.file ?? null;
   const line = diag?.line ?? null;
   if (!file) return { file: null, template: null, line: null, text: null };

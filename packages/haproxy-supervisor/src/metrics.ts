@@ -66,6 +66,11 @@ export function createSupervisorMetrics(registry: Registry) {
       help: 'Servers removed from the config, in maintenance until their connections end, then deleted.',
       registers,
     }),
+    heldFiles: new Gauge({
+      name: 'haproxy_supervisor_held_files',
+      help: 'Rendered files of the live version held at their last good output (or left out): they broke the policy or haproxy -c. The state file names them.',
+      registers,
+    }),
     running: new Gauge({
       name: 'haproxy_supervisor_haproxy_up',
       help: 'Whether an HAProxy master is running under this supervisor (1) or not (0).',
@@ -94,6 +99,7 @@ export const TEXTFILE_FAMILIES = [
   'haproxy_supervisor_runtime_fallbacks_total',
   'haproxy_supervisor_servers_pending_deletion',
   'haproxy_supervisor_haproxy_up',
+  'haproxy_supervisor_held_files',
 ];
 
 /** Points the info gauge at exactly one version. */

@@ -8,7 +8,7 @@ import { locate, readManifest } from './manifest.js';
 export function withLocation(err: unknown, candidate: Candidate): unknown {
   if (!(err instanceof PipelineError) || typeof err.context.file !== 'string') return err;
   const line = typeof err.context.line === 'number' ? err.context.line : undefined;
-  const where = locate({ level: 'alert', message: '', file: err.context.file, line }, candidate.files, readManifest(candidate.files));
+  const where = locate({ file: err.context.file, line }, candidate.files, readManifest(candidate.files));
   return new PipelineError(err.code, err.message, { cause: err.cause, context: { ...err.context, ...where } });
 }
 

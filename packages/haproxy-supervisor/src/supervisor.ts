@@ -1,14 +1,16 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
+import { heldError, HeldRecord, previousHeld } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
 import { RuntimeApplier } from './runtime/apply.js';
 import { CheckedVersions } from './runtime/checked-versions.js';
 import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
-import { newBinds } from './haproxy/binds.js';
+import { newBinds } from '@api-server/haproxy';
 import type { MasterLog } from './haproxy/master-log.js';
 import { adoptMaster, showProc, startMaster, stopMaster, type Master, type MasterPaths } from './haproxy/master.js';
 import { reloadMaster } from './haproxy/reload.js';
@@ -75,8 +77,12 @@ export class Supervisor {
   /** Bumped whenever HAProxy is reloaded or started from files: a check begun before is stale. */
   private epoch = 0;
   private checking: Promise<void> | undefined;
+  /** Files of the live version held at their last good output (or left out), and why. */
+  private readonly held: HeldRecord;
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    this.held = new HeldRecord(o.log, o.metrics.heldFiles);
+  }
 
   /** `/readyz`: null when HAProxy runs a live version and no shutdown has begun. */
   ready(): string | null {
@@ -91,7 +97,9 @@ export class Supervisor {
     this.sweeper = setInterval(() => void this.sweep(), 1000);
     this.sweeper.unref();
     const live = await this.o.live.current();
-    await this.o.state.update({ current: live?.id ?? null });
+    // Read before the first write below replaces the previous supervisor's state file.
+    this.held.restore(await previousHeld(join(this.o.sharedDir, 'state', `${this.o.component}.json`), live?.id ?? null));
+    await this.o.state.update({ current: live?.id ?? null, held: this.held.current });
     setLiveVersion(this.o.metrics, live?.id ?? null);
     const adopted = await adoptMaster(this.o.paths);
     if (adopted) {
@@ -156,15 +164,16 @@ export class Supervisor {
   private async apply(pointer: RenderedPointer): Promise<void> {
     const { o } = this;
     o.state.attempt();
-    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText });
+    const live = await o.live.current();
+    const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, liveJudged: live ? this.checked.has(live.id) : false, previous: this.held.current });
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
-    const live = await o.live.current();
+    this.held.planning(candidate);
     // Diff against what HAProxy runs: a runtime-applied version still being checked, else live.
     const base = this.applied?.candidate ?? live;
     let plan: ApplyPlan = planApply({ running: this.master !== null, live: base, candidate });
     if (plan.method === 'runtime' && !o.runtimeUpdates) plan = { method: 'reload', reason: `${plan.reason}; runtime updates are off` };
-    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, running: base?.id ?? null, method: plan.method, reason: plan.reason }, 'update planned');
+    o.log.info({ rendered: pointer.id, candidate: candidate.id, live: live?.id ?? null, running: base?.id ?? null, method: plan.method, reason: plan.reason, held: candidate.held.map((h) => h.file) }, 'update planned');
     if (plan.method === 'none' && this.applied) {
       // HAProxy already runs it; its check (under way) publishes it and records the outcome.
     } else if (plan.method === 'none') {
@@ -178,11 +187,11 @@ export class Supervisor {
     await this.publishMetrics();
   }
 
-  /** `haproxy -c`, then start or reload. */
-  private async checkThen(candidate: Candidate, live: LiveVersion | null, method: 'start' | 'reload', reason: string): Promise<void> {
+  /** `haproxy -c` (holding the files it fails on), then start or reload the candidate that passed. */
+  private async checkThen(planned: Candidate, live: LiveVersion | null, method: 'start' | 'reload', reason: string): Promise<void> {
     const { o } = this;
-    const checked = await this.validate(candidate);
-    if (!checked) return;
+    const candidate = await this.validate(planned);
+    if (!candidate) return;
     if (method === 'start') return this.startCandidate(candidate, live?.id ?? null);
     const wait = this.lastReloadAt + o.minReloadIntervalMs - Date.now();
     if (wait > 0) {
@@ -194,19 +203,33 @@ export class Supervisor {
     await this.reloadCandidate(candidate, live, reason);
   }
 
-  /** Runs `haproxy -c`; records the verdict; false (and the failure reported) when invalid. */
-  private async validate(candidate: Candidate): Promise<boolean> {
+  /**
+   * Runs `haproxy -c`; records the verdict. Returns the candidate that passed (files
+   * `haproxy -c` failed on held at their last good output), or null (the failure
+   * reported) when the whole version is invalid.
+   */
+  private async validate(planned: Candidate): Promise<Candidate | null> {
     const { o } = this;
-    const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
-    o.metrics.configChecks.inc({ result: checked.valid ? 'valid' : 'invalid' });
-    o.metrics.configValid.set(checked.valid ? 1 : 0);
-    o.state.count(checked.valid ? 'checksValid' : 'checksInvalid');
+    const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate: planned });
+    this.countChecks(checked);
     if (!checked.valid) {
-      await this.rejected(checked.error, candidate.rendered);
-      return false;
+      await this.rejected(checked.error, planned.rendered);
+      return null;
     }
+    const { candidate } = checked;
+    this.held.planning(candidate, planned);
     if (checked.warnings.length > 0) o.log.warn({ rendered: candidate.rendered.id, warnings: checked.warnings.map((w) => w.message) }, 'haproxy -c warnings');
-    return true;
+    return candidate;
+  }
+
+  /** Every haproxy -c run counts: the failed ones that held files (or rejected), then the one that passed. */
+  private countChecks(checked: { valid: boolean; invalid: number }): void {
+    const { o } = this;
+    if (checked.invalid > 0) o.metrics.configChecks.inc({ result: 'invalid' }, checked.invalid);
+    if (checked.valid) o.metrics.configChecks.inc({ result: 'valid' });
+    o.metrics.configValid.set(checked.valid ? 1 : 0);
+    if (checked.invalid > 0) o.state.count('checksInvalid', checked.invalid);
+    if (checked.valid) o.state.count('checksValid');
   }
 
   private async rejected(error: PipelineError, pointer: RenderedPointer): Promise<void> {
@@ -268,14 +291,11 @@ export class Supervisor {
       const version = this.applied;
       const { candidate } = version;
       const epoch = this.epoch;
-      const verdict = this.checked.has(candidate.id) ? null : await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate });
+      // No holds here: HAProxy already runs these servers, so the version goes live whole or is undone.
+      const verdict = this.checked.has(candidate.id) ? null : await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate, hold: false });
       await this.serial.run(async () => {
         if (epoch !== this.epoch) return;
-        if (verdict) {
-          o.metrics.configChecks.inc({ result: verdict.valid ? 'valid' : 'invalid' });
-          o.metrics.configValid.set(verdict.valid ? 1 : 0);
-          o.state.count(verdict.valid ? 'checksValid' : 'checksInvalid');
-        }
+        if (verdict) this.countChecks(verdict);
         if (verdict && !verdict.valid) {
           o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
           await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
@@ -468,9 +488,17 @@ export class Supervisor {
   }
 
   private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
+    const held = this.held.live(liveId);
     setLiveVersion(this.o.metrics, liveId);
     this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
-    await this.o.state.success(liveId, { ...extra, haproxy: haproxyState(this.master, table) });
+    const fields = { ...extra, held, haproxy: haproxyState(this.master, table) };
+    // Live, but not everything rendered is: degraded, its lastError naming a held file, until none is.
+    if (held.length > 0) {
+      // failure() derives degraded/failing from `current`: it is live now.
+      this.o.state.state.current = liveId;
+      await this.o.state.failure(heldError(held, extra.rendered), { ...fields, lastSuccessAt: new Date().toISOString() });
+    }
+    else await this.o.state.success(liveId, fields);
     await this.publishMetrics();
   }
 

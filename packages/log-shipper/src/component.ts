@@ -105,10 +105,16 @@ export async function startLogShipper(ctx: ComponentContext<LogShipperEnv>): Pro
   tcp = new TcpSource({
     address: env.SYSLOG_TCP_ADDR,
     maxFrameBytes: env.SYSLOG_MAX_MESSAGE_BYTES,
+    maxConnections: env.SYSLOG_TCP_MAX_CONNECTIONS,
+    idleTimeoutMs: env.SYSLOG_TCP_IDLE_TIMEOUT_MS,
     events: {
       frame: pipeline.tcpFrame,
       chunk: (bytes) => (pipeline.counters.bytes.tcp += bytes),
       connections: (n) => m.tcpConnections.set(n),
+      closed: (reason) => {
+        m.tcpClosed.inc({ reason });
+        state.count(`tcpClosed_${reason}`);
+      },
       error: (err) => log.debug({ err }, 'syslog TCP connection error'),
     },
   });
@@ -117,6 +123,8 @@ export async function startLogShipper(ctx: ComponentContext<LogShipperEnv>): Pro
     recvBufferBytes: env.SYSLOG_UDP_RECV_BUFFER_BYTES,
     events: { datagram: pipeline.udpDatagram, error: (err) => log.warn({ err }, 'syslog UDP socket error') },
   });
+  m.tcpConnectionsLimit.set(env.SYSLOG_TCP_MAX_CONNECTIONS);
+  for (const reason of ['idle', 'evicted'] as const) m.tcpClosed.inc({ reason }, 0);
   const tcpPort = await tcp.listen();
   const udpBound = await udp.bind();
   m.udpRecvBuffer.set(udpBound.recvBufferBytes);

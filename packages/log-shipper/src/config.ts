@@ -35,6 +35,17 @@ export const envShape = {
   LOG_ROTATE_GZIP_LEVEL: intFromEnv(1).max(9).default(6),
   SYSLOG_TCP_ADDR: syslogAddress.prefault('127.0.0.1:5141'),
   SYSLOG_UDP_ADDR: syslogAddress.prefault('127.0.0.1:5140'),
+  /**
+   * Open syslog TCP connections at most. HAProxy's ring uses one per `server` line;
+   * at the cap the least recently active connection is closed for the newcomer.
+   */
+  SYSLOG_TCP_MAX_CONNECTIONS: intFromEnv(1).max(10_000).default(64),
+  /**
+   * A TCP connection that carried nothing for this long is closed. HAProxy 2.6 keeps
+   * an idle ring connection open forever (its ring `timeout server` does not close it)
+   * and reconnects at once when we close it, so this only costs a reconnect.
+   */
+  SYSLOG_TCP_IDLE_TIMEOUT_MS: intFromEnv(1000).default(300_000),
   /** Longer messages are cut to this size, kept and counted as truncated. */
   SYSLOG_MAX_MESSAGE_BYTES: intFromEnv(480).default(64 * 1024),
   /** SO_RCVBUF asked for the UDP socket (the kernel caps it at net.core.rmem_max). */

@@ -7,3 +7,4 @@ export { SyslogFrameDecoder, type FrameInfo, type FrameHandler } from './parse/f
 export { parseHaproxyLog, droppedAnnouncement, type HaproxyLog, type HttpLog, type TcpLog, type OtherLog, type TrafficFields } from './parse/haproxy-log.js';
 export { parseLogLine, type LogRecord, type RawRecord, type SyslogFields } from './parse/record.js';
 export { messageText, trimTerminator } from './parse/sanitize.js';
+export { parseRotatedName, type RotatedName } from './outputs/rotated-name.js';

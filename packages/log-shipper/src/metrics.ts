@@ -10,6 +10,8 @@ export function createMetrics(registry: Registry, onScrape: () => void = () => u
     truncated: new Counter({ name: 'log_shipper_truncated_lines_total', help: 'Messages cut at SYSLOG_MAX_MESSAGE_BYTES or by a closed connection, kept as far as received.', labelNames: ['transport'] as const, registers }),
     parsed: new Counter({ name: 'log_shipper_parsed_lines_total', help: 'Lines by what the parser made of them: http, tcp, other (valid syslog, other HAProxy message) or raw (no valid syslog header, kept whole).', labelNames: ['kind'] as const, registers }),
     tcpConnections: new Gauge({ name: 'log_shipper_tcp_connections', help: 'Open syslog TCP connections.', registers }),
+    tcpConnectionsLimit: new Gauge({ name: 'log_shipper_tcp_connections_limit', help: 'SYSLOG_TCP_MAX_CONNECTIONS: open syslog TCP connections at most.', registers }),
+    tcpClosed: new Counter({ name: 'log_shipper_tcp_connections_closed_total', help: 'Syslog TCP connections the shipper closed itself, by reason: idle (silent for SYSLOG_TCP_IDLE_TIMEOUT_MS), evicted (least recently active one, closed at the cap for a new one).', labelNames: ['reason'] as const, registers }),
     paused: new Gauge({ name: 'log_shipper_input_paused', help: '1 while TCP input is paused by backpressure (disk or a blocking sink).', registers }),
     fileBytes: new Counter({ name: 'log_shipper_file_written_bytes_total', help: 'Bytes written to the live log file.', registers }),
     fileLines: new Counter({ name: 'log_shipper_file_written_lines_total', help: 'Lines written to the live log file.', registers }),

@@ -11,6 +11,7 @@ describe('metrics environment', () => {
       LOG_METRICS_ADDR: { host: '0.0.0.0', port: 3803 },
       HAPROXY_METRICS_ADDR: { host: '0.0.0.0', port: 9101 },
       LOG_METRICS_POSITION_FILE: 'state/metrics-position.json',
+      LOG_METRICS_POSITION_INTERVAL_MS: 250,
     });
   });
   it('names a bad value and an unknown LOG_METRICS_ variable', () => {

@@ -19,6 +19,13 @@ export const envShape = {
   LOG_METRICS_SERIES_TTL_MS: intFromEnv(1000).default(3_600_000),
   /** How often the tailer looks for new bytes, a rotation or a truncation. */
   LOG_METRICS_POLL_MS: intFromEnv(10).default(250),
+  /**
+   * Longest time the position stays unsaved while the tailer is busy (it is also saved
+   * whenever the tailer catches up, i.e. about every poll under steady traffic). After a
+   * SIGKILL the lines read in the last interval are counted again: none when caught up,
+   * up to this long of reading through a backlog.
+   */
+  LOG_METRICS_POSITION_INTERVAL_MS: intFromEnv(50).max(60_000).default(250),
   /** Position file (inode, offset); relative paths are under SHARED_DIR. */
   LOG_METRICS_POSITION_FILE: z.string().min(1).default('state/metrics-position.json'),
   /** Longest wait for one stats socket answer before the scrape reports haproxy_up 0. */

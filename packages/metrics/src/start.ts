@@ -19,6 +19,7 @@ export async function startMetrics(ctx: ComponentContext<MetricsEnv>): Promise<C
     logDir: env.LOG_DIR,
     positionFile: underShared(env.SHARED_DIR, env.LOG_METRICS_POSITION_FILE),
     pollMs: env.LOG_METRICS_POLL_MS,
+    positionIntervalMs: env.LOG_METRICS_POSITION_INTERVAL_MS,
     maxSeries: env.LOG_METRICS_MAX_SERIES,
     ttlMs: env.LOG_METRICS_SERIES_TTL_MS,
     registry,

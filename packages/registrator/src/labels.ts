@@ -1,3 +1,4 @@
+import { consulValueProblem } from '@api-server/renderer';
 import { checkDuration } from './duration.js';
 
 /**
@@ -90,6 +91,9 @@ function applySetting(target: Partial<ServiceSettings>, field: string, value: st
     if (!META_KEY.test(metaKey)) return void fail('meta key must be 1-128 of [A-Za-z0-9_-]');
     if (/^(registrator|consul)-/.test(metaKey)) return void fail('meta keys registrator-* and consul-* are reserved');
     if (value.length > LIMITS.metaValueChars) return void fail(`meta value over ${LIMITS.metaValueChars} characters`);
+    // The renderer's own rule: a value it would refuse is refused here, named on this container.
+    const problem = consulValueProblem(value);
+    if (problem) return void fail(`meta value: ${problem}`);
     target.meta = { ...target.meta, [metaKey]: value };
     if (Object.keys(target.meta).length > LIMITS.meta) fail(`more than ${LIMITS.meta} meta keys`);
     return;
@@ -104,8 +108,8 @@ function applySetting(target: Partial<ServiceSettings>, field: string, value: st
       return;
     case 'TAGS': {
       const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
-      const bad = tags.find((t) => !TAG.test(t));
-      if (bad !== undefined) return void fail(`tag ${JSON.stringify(bad.slice(0, 32))} must be 1-128 printable characters without spaces`);
+      const bad = tags.find((t) => !TAG.test(t) || consulValueProblem(t) !== undefined);
+      if (bad !== undefined) return void fail(`tag ${JSON.stringify(bad.slice(0, 32))} must be 1-128 printable characters without spaces, quotes, #, \\, ;, $, % or braces`);
       if (tags.length > LIMITS.tags) return void fail(`${tags.length} tags (at most ${LIMITS.tags})`);
       target.tags = tags;
       return;

@@ -8,7 +8,7 @@ const reg = (id: string, container: string, over: Partial<Registration> = {}): R
   Tags: ['a'],
   Address: '10.0.0.5',
   Port: 1000,
-  Meta: { [OWNER.node]: 'node-a', [OWNER.container]: container, [OWNER.check]: 'tcp 10s 2s 10m' },
+  Meta: { [OWNER.node]: 'node-a', [OWNER.container]: container, [OWNER.check]: 'tcp,10s,2s,10m' },
   Check: { Name: 'web', TCP: '10.0.0.5:1000', Interval: '10s', Timeout: '2s', DeregisterCriticalServiceAfter: '10m' },
   ...over,
 });
@@ -29,7 +29,7 @@ describe('planSync', () => {
     ['identical: nothing to do (no flap on resync)', [a, b], [asAgent(a), asAgent(b)], [], { add: [], update: [], remove: [], unchanged: 2 }],
     ['a port changed: updated in place, not removed', [{ ...a, Port: 2000 }], [asAgent(a)], [], { add: [], update: [a.ID], remove: [], unchanged: 0 }],
     ['tags reordered count as a change', [{ ...a, Tags: ['b', 'a'] }], [{ ...asAgent(a), Tags: ['a', 'b'] }], [], { add: [], update: [a.ID], remove: [], unchanged: 0 }],
-    ['the check changed (meta carries it)', [{ ...a, Meta: { ...a.Meta, [OWNER.check]: 'tcp 1s 2s 10m' } }], [asAgent(a)], [], { add: [], update: [a.ID], remove: [], unchanged: 0 }],
+    ['the check changed (meta carries it)', [{ ...a, Meta: { ...a.Meta, [OWNER.check]: 'tcp,1s,2s,10m' } }], [asAgent(a)], [], { add: [], update: [a.ID], remove: [], unchanged: 0 }],
     ['null tags and meta from the agent read as empty', [{ ...a, Tags: [], Meta: {} }], [{ ...asAgent(a), Tags: null, Meta: null }], [], { add: [], update: [], remove: [], unchanged: 1 }],
     ['our orphan is removed', [a], [asAgent(a), asAgent(b)], [], { add: [], update: [], remove: [b.ID], unchanged: 1 }],
     ['services without our marker are never touched', [], [foreign, otherNode], [], { add: [], update: [], remove: [], unchanged: 0 }],

@@ -37,7 +37,7 @@ describe('planContainer: addresses and names', () => {
         Tags: ['a', 'b'],
         Address: '10.0.0.5',
         Port: 32768,
-        Meta: { team: 'edge', [OWNER.node]: 'node-a', [OWNER.container]: 'c0ffee'.padEnd(64, '0'), [OWNER.check]: 'tcp 10s 2s 10m' },
+        Meta: { team: 'edge', [OWNER.node]: 'node-a', [OWNER.container]: 'c0ffee'.padEnd(64, '0'), [OWNER.check]: 'tcp,10s,2s,10m' },
         Check: { Name: 'web on web-1', TCP: '10.0.0.5:32768', Interval: '10s', Timeout: '2s', DeregisterCriticalServiceAfter: '10m' },
       },
     ]);
@@ -62,7 +62,7 @@ describe('planContainer: addresses and names', () => {
     const [r] = regs(inspect({ labels: { SERVICE_CHECK_HTTP: '/health', SERVICE_CHECK_INTERVAL: '5s', SERVICE_8080_CHECK_INTERVAL: '1s' } }));
     expect(r!.Check).toMatchObject({ HTTP: 'http://10.0.0.5:32768/health', Interval: '1s' });
     expect(r!.Check.TCP).toBeUndefined();
-    expect(r!.Meta[OWNER.check]).toBe('http /health 1s 2s 10m');
+    expect(r!.Meta[OWNER.check]).toBe('http,/health,1s,2s,10m');
   });
 
   it.each([
@@ -82,6 +82,9 @@ describe('planContainer: hostile labels refuse the container and say why', () =>
     ['a space in a tag', { SERVICE_TAGS: 'a b' }, /tag "a b" must be/],
     ['upper case / dots in a name', { SERVICE_NAME: 'Web.Prod' }, /service name must be a DNS label/],
     ['a name over 63 characters', { SERVICE_NAME: 'a'.repeat(64) }, /DNS label/],
+    ['keywords in a meta value', { SERVICE_META_WEIGHT: '1 ssl ca-file /etc/passwd' }, /SERVICE_META_WEIGHT: meta value: whitespace/],
+    ['a runtime-API separator in a meta value', { SERVICE_META_WEIGHT: '1;new' }, /SERVICE_META_WEIGHT: meta value: ";"/],
+    ['a quote in a tag', { SERVICE_TAGS: 'ok,"x"' }, /SERVICE_TAGS: tag/],
     ['a huge value', { SERVICE_META_BLOB: 'x'.repeat(LIMITS.valueChars + 1) }, /value of 1025 characters/],
     ['a huge meta value', { SERVICE_META_BLOB: 'x'.repeat(LIMITS.metaValueChars + 1) }, /meta value over 512/],
     ['too many tags', { SERVICE_TAGS: Array.from({ length: 40 }, (_, i) => `t${i}`).join(',') }, /40 tags/],

@@ -98,7 +98,8 @@ export function planContainer(c: ContainerInfo, d: RegistrationDefaults): Contai
         [OWNER.node]: d.nodeName,
         [OWNER.container]: c.id,
         // The check is not in /v1/agent/services: its definition rides in meta so a change is seen.
-        [OWNER.check]: `${probe.HTTP ? `http ${s.checkHttp}` : 'tcp'} ${interval} ${timeout} ${d.deregisterAfter}`,
+        // Commas, not spaces: the renderer refuses a Consul value that is not one HAProxy word.
+        [OWNER.check]: `${probe.HTTP ? `http,${s.checkHttp}` : 'tcp'},${interval},${timeout},${d.deregisterAfter}`,
       },
       Check: { Name: `${name} on ${c.name}`, ...probe, Interval: interval, Timeout: timeout, DeregisterCriticalServiceAfter: d.deregisterAfter },
     });

@@ -11,6 +11,8 @@ export { buildRelease, type Manifest } from './render/manifest.js';
 export { haproxyId } from './render/helpers-format.js';
 export { HELPER_NAMES } from './render/helper-names.js';
 export type { Refusal } from './sources/refusals.js';
+/** The one rule for a value that goes into Consul and from there into config (the registrator checks labels with it). */
+export { textProblem as consulValueProblem } from './sources/untrusted.js';
 export { MapDataView, fixtureDataView, fixtureRefusals, type DataView, type CatalogFixture } from './data-view.js';
 export * from './queries.js';
 export { sourceFor } from './sources/index.js';

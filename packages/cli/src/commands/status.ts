@@ -6,7 +6,8 @@ import { formatTable, heldReport, overallExitCode, statusRows } from '../status-
 export const statusHelp = `apictl status [--shared-dir DIR] [--json]
 
 Prints every stage of this node's pipeline: its status, the version it holds, when it
-last succeeded and its last error. Reads SHARED_DIR/state/*.json (default /shared).
+last succeeded and its last error; then each file the renderer or the supervisor holds
+at its last good output (file, template line, since when, why). Reads SHARED_DIR/state/*.json (default /shared).
 Exit code 1 when a stage is degraded or failing.
 
 Examples:

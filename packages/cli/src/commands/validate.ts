@@ -7,8 +7,13 @@ import { failure, type Command } from '../workflow/command-io.js';
 
 export const validateHelp = `apictl validate [DIR] (--catalog FILE | --consul ADDR) [options]
 
-Renders every template in DIR (default ".") as a node would, lints the result and
-runs "haproxy -c" on it. Errors name the file, line and column and show the line.
+Renders every template in DIR (default ".") as a node would, lints the result, checks
+it against the node's policy (DIR/policy.yaml, or the built-in default: team files
+50-*.cfg define backends only; no global, program, Lua, stats socket, external checks,
+environment variables or paths out of the release; no file sorting before the
+supervisor's 0-haproxy-supervisor.cfg) and runs "haproxy -c" on it with the supervisor's
+own global section. Errors name the file, line and column and show the line; a file
+refused here is held at its last good output on every node.
 Exit 0 when there is no error (warnings are allowed), 1 when there is, 2 on bad usage.
 
 Options:

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { configWords, parseSections } from './haproxy-sections.js';
+import { parseConfigText } from '@api-server/haproxy';
 import { duplicateProxies, emptyRenders, idleCloseOnResponse } from './lint.js';
 
-const sections = (files: Record<string, string>) => Object.entries(files).flatMap(([f, t]) => parseSections(f, t));
-
-describe('configWords', () => {
-  it.each([
-    ['  server a 1.2.3.4:80 # comment', ['server', 'a', '1.2.3.4:80']],
-    ['http-request return string "a # b" if x', ['http-request', 'return', 'string', 'a # b', 'if', 'x']],
-    ["acl x path_beg '/a b'", ['acl', 'x', 'path_beg', '/a b']],
-    ['   # only a comment', []],
-  ])('%j', (line, words) => expect(configWords(line)).toEqual(words));
-});
+const sections = (files: Record<string, string>) => Object.entries(files).flatMap(([f, t]) => parseConfigText(f, t));
 
 describe('duplicateProxies', () => {
   it.each([

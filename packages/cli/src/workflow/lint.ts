@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostics.js';
-import { lastValue, optionState, type Section } from './haproxy-sections.js';
+import { lastValue, optionState, sectionName, type Section } from '@api-server/haproxy';
 
 /**
  * Lints over the rendered configuration, in HAProxy's load order (files sorted,
@@ -18,10 +18,11 @@ export function duplicateProxies(sections: readonly Section[], where: (file: str
   const out: Diagnostic[] = [];
   const seen = new Map<string, Section>();
   for (const s of sections) {
-    if (!PROXIES.has(s.kind) || !s.name) continue;
+    const name = sectionName(s);
+    if (!PROXIES.has(s.kind) || !name) continue;
     const keys = s.kind === 'listen' ? ['frontend', 'backend'] : [s.kind];
     for (const side of keys) {
-      const key = `${side}\0${s.name}`;
+      const key = `${side}\0${name}`;
       const first = seen.get(key);
       if (first) {
         out.push({
@@ -30,7 +31,7 @@ export function duplicateProxies(sections: readonly Section[], where: (file: str
           file: s.file,
           line: s.line,
           column: s.column,
-          message: `${s.kind} "${s.name}" is already declared as ${first.kind} in ${where(first.file, first.line)}; proxy names must be unique across all files (prefix it with your team)`,
+          message: `${s.kind} "${name}" is already declared as ${first.kind} in ${where(first.file, first.line)}; proxy names must be unique across all files (prefix it with your team)`,
           excerpt: s.text,
         });
         break;
@@ -67,7 +68,7 @@ export function idleCloseOnResponse(sections: readonly Section[]): Diagnostic[] 
       const effective = own ?? defaults.option;
       if (effective === true) continue;
       if (own === undefined && defaults.warned) continue;
-      warn(s, `HTTP ${s.kind} "${s.name ?? ''}" without "option ${OPTION}": keep-alive clients race with reloads (set it here or in its defaults)`);
+      warn(s, `HTTP ${s.kind} "${sectionName(s)}" without "option ${OPTION}": keep-alive clients race with reloads (set it here or in its defaults)`);
     }
   }
   return out;

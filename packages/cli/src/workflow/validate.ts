@@ -1,11 +1,11 @@
 import type { VersionFile } from '@api-server/core';
 import type { RenderedFile } from '@api-server/renderer';
 import { hasErrors, lineOf, type Diagnostic } from './diagnostics.js';
+import { configFiles, findingColumn, parseConfigText, placeDiagnostics, type Section } from '@api-server/haproxy';
 import { haproxyCheck } from './haproxy-check.js';
-import { findingColumn } from './haproxy-output.js';
-import { parseSections, type Section } from './haproxy-sections.js';
 import { mapRenderedLines, type SourceLine } from './line-map.js';
 import { duplicateProxies, emptyRenders, idleCloseOnResponse } from './lint.js';
+import { policyFindings } from './policy.js';
 import { DEFAULT_LIMITS, readRepo, type RepoLimits } from './read-repo.js';
 import { renderRepo, type DataSpec, type RenderEnv } from './render-repo.js';
 import { parseTemplate, unknownHelpers } from './template-ast.js';
@@ -29,7 +29,8 @@ export interface ValidateReport {
 /**
  * Everything `apictl validate` checks, in order: the repository tree (unsafe or
  * unreadable files), template syntax and helper names, the render against the
- * catalog, lints over the result, then `haproxy -c` (only when nothing failed
+ * catalog, lints and the node's policy (policy.yaml, file names) over the result,
+ * then `haproxy -c` with the supervisor's own global file (only when nothing failed
  * before it: a half-rendered tree would only add confusing errors).
  */
 export async function validateRepo(opts: ValidateOptions): Promise<ValidateReport> {
@@ -70,7 +71,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateRepor
   const locate = locator(rendered, render.sources);
   const sections = await timed('lint', () => {
     const all: Section[] = [];
-    for (const f of rendered.filter((r) => /^[^/]+\.cfg$/.test(r.path))) all.push(...parseSections(f.path, Buffer.from(f.data).toString('utf8')));
+    for (const f of configFiles(rendered)) all.push(...parseConfigText(f.path, Buffer.from(f.data).toString('utf8')));
     return all;
   });
   const dupes = duplicateProxies(sections, (file, line) => {
@@ -79,31 +80,30 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateRepor
   });
   diagnostics.push(...[...dupes, ...idleCloseOnResponse(sections)].map((d) => locate(d)));
   diagnostics.push(...emptyRenders(rendered));
+  diagnostics.push(...(await timed('policy', () => policyFindings(rendered))).map((d) => locate(d)));
   if (opts.data.kind === 'fixture') diagnostics.push(...missingServices(render.result.dependencies, opts.data.catalog.fixture.services ?? {}, render.sources));
 
   if (opts.haproxy && !hasErrors(diagnostics)) {
     const haproxy = opts.haproxy;
     const check = await timed('haproxy', () => haproxyCheck(rendered, { bin: haproxy.bin }));
-    const findings = dupes.length ? check.findings.filter((f) => !/has the same name as/.test(f.message)) : check.findings;
-    for (const f of findings) {
-      const declared = f.file === undefined && f.proxy ? findProxy(sections, f.proxy, f.proxyKind) : undefined;
-      const file = f.file ?? declared?.file;
-      const line = f.line ?? declared?.line;
+    const all = placeDiagnostics(check.diagnostics, sections);
+    const findings = dupes.length ? all.filter(({ diag }) => !/has the same name as/.test(diag.detail)) : all;
+    for (const { diag: f, file, line } of findings) {
       const text = file && line ? lineOf(Buffer.from(rendered.find((r) => r.path === file)?.data ?? []).toString('utf8'), line) : undefined;
       diagnostics.push(
         locate({
-          severity: f.severity,
-          code: f.severity === 'error' ? 'HAPROXY_CONFIG' : 'HAPROXY_WARNING',
+          severity: f.level === 'alert' ? 'error' : 'warning',
+          code: f.level === 'alert' ? 'HAPROXY_CONFIG' : 'HAPROXY_WARNING',
           file: file ?? '(haproxy -c)',
           ...(line ? { line } : {}),
-          ...(text !== undefined ? { column: findingColumn(f.message, text), excerpt: text } : {}),
-          message: f.message,
+          ...(text !== undefined ? { column: findingColumn(f.detail, text), excerpt: text } : {}),
+          message: f.detail,
         }),
       );
     }
     if (check.exitCode === 2) {
       diagnostics.push({ severity: 'warning', code: 'HAPROXY_NO_LISTENER', file: '.', message: 'configuration is valid but has no listener (no frontend or listen section binds a port)' });
-    } else if (check.exitCode !== 0 && !findings.some((f) => f.severity === 'error')) {
+    } else if (check.exitCode !== 0 && !findings.some(({ diag }) => diag.level === 'alert')) {
       diagnostics.push({ severity: 'error', code: 'HAPROXY_CONFIG', file: '(haproxy -c)', message: `haproxy -c exited ${check.exitCode}: ${check.output.trim().split('\n').slice(-3).join(' | ')}` });
     }
   }
@@ -120,7 +120,9 @@ function locator(rendered: readonly RenderedFile[], sources: ReadonlyMap<string,
   const maps = new Map<string, Array<SourceLine | undefined>>();
   return (d) => {
     const file = rendered.find((r) => r.path === d.file);
-    if (!file?.template || d.line === undefined) return d;
+    if (!file?.template) return d;
+    // A finding on a whole rendered file (its name) belongs to its template.
+    if (d.line === undefined) return { ...d, file: file.template };
     const source = sources.get(file.template);
     if (source === undefined) return d;
     let map = maps.get(file.path);
@@ -151,10 +153,4 @@ function missingServices(dependencies: ReadonlyArray<{ kind: string; id: string;
     });
   }
   return out;
-}
-
-/** The section a proxy-level message is about (HAProxy names it, not its file). */
-function findProxy(sections: readonly Section[], name: string, kind: string | undefined): Section | undefined {
-  const proxies = sections.filter((s) => s.name === name && (s.kind === 'frontend' || s.kind === 'backend' || s.kind === 'listen'));
-  return proxies.find((s) => kind === undefined || s.kind === kind || s.kind === 'listen') ?? proxies[0];
 }

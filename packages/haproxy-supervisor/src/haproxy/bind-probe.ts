@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { BindAddress } from './binds.js';
+import type { BindAddress } from '@api-server/haproxy';
 
 /**
  * Finds a new bind address another process already holds, before reloading. HAProxy

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineError } from '@api-server/core';
 import { execa } from 'execa';
 import { cliCommand } from './cli.js';
+import { parseDiagnostics, primaryDiagnostic } from '@api-server/haproxy';
 import { onlyIdleConnections } from './idle-stop.js';
-import { parseDiagnostics, primaryDiagnostic } from './diagnostics.js';
 import type { MasterLog } from './master-log.js';
 import { currentWorker, parseShowProc, type ProcTable } from './show-proc.js';
 

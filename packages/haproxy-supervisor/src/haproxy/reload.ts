@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '@api-server/core';
 import { cliCommand } from './cli.js';
-import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
+import { parseDiagnostics, type Diagnostic } from '@api-server/haproxy';
 import type { MasterLog } from './master-log.js';
 import { isAlive, showProc } from './master.js';
 import { filterServerState, type ConfiguredServers } from './server-state.js';

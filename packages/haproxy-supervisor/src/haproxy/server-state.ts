@@ -1,6 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { parseSections } from './sections.js';
-import { parseIpAddress } from './server-keywords.js';
+import { parseIpAddress, parseSections } from '@api-server/haproxy';
 
 /** Backend -> server -> configured `host:port` (null when not an IP literal). */
 export type ConfiguredServers = Map<string, Map<string, string | null>>;

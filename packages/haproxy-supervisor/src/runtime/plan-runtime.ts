@@ -1,6 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { parseSections, type Section, type ServerLine } from '../haproxy/sections.js';
-import { parseIpAddress, toRuntimeServer, type RuntimeServer, type ServerSettable } from '../haproxy/server-keywords.js';
+import { parseIpAddress, parseSections, toRuntimeServer, type RuntimeServer, type Section, type ServerLine, type ServerSettable } from '@api-server/haproxy';
 
 /**
  * Parsed sections of the last few file lists seen: the candidate of one plan is the

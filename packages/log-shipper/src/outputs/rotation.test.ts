@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRotatedName } from './rotated-name.js';
 import { pruneByAge, rotatedIndex, shiftRotated } from './rotation.js';
 
 describe('rotatedIndex', () => {
@@ -14,6 +15,19 @@ describe('rotatedIndex', () => {
     ['haproxy.log.x.gz', undefined],
     ['other.log.1.gz', undefined],
   ])('%s', (name, expected) => expect(rotatedIndex(name, 'haproxy.log')).toBe(expected));
+});
+
+describe('parseRotatedName', () => {
+  it.each([
+    ['haproxy.log.1', { index: 1, gz: false }],
+    ['haproxy.log.1.gz', { index: 1, gz: true }],
+    ['haproxy.log.12.gz', { index: 12, gz: true }],
+    ['haproxy.log', undefined],
+    ['haproxy.log.0', undefined],
+    ['haproxy.log.1.gz.tmp', undefined],
+    ['haproxy.log.x', undefined],
+    ['other.log.1', undefined],
+  ])('%s -> %j', (name, parsed) => expect(parseRotatedName(name, 'haproxy.log')).toEqual(parsed));
 });
 
 describe('shiftRotated / pruneByAge', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { fsyncDir } from '@api-server/core';
+import { parseRotatedName } from './rotated-name.js';
 
 /**
  * The rotated files of one log (`haproxy.log.1.gz` newest .. `.N.gz`), logrotate's
@@ -19,9 +20,8 @@ export interface RotationPolicy {
 
 /** `haproxy.log.7.gz` -> 7 (for `base` = `haproxy.log`); undefined for other names. */
 export function rotatedIndex(name: string, base: string): number | undefined {
-  if (!name.startsWith(`${base}.`) || !name.endsWith('.gz')) return undefined;
-  const digits = name.slice(base.length + 1, -3);
-  return /^[1-9][0-9]{0,5}$/.test(digits) ? Number(digits) : undefined;
+  const parsed = parseRotatedName(name, base);
+  return parsed?.gz ? parsed.index : undefined;
 }
 
 /**

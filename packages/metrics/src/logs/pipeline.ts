@@ -14,7 +14,7 @@ export interface LogPipelineOptions {
   registry: Registry;
   log: Logger;
   onPoll?: () => void;
-  /** How often the position is written at most (default 1 s). */
+  /** How often the position is written at most while the tailer is busy (default 250 ms); also written on catching up. */
   positionIntervalMs?: number;
 }
 
@@ -39,7 +39,7 @@ export class LogPipeline {
 
   constructor(private readonly opts: LogPipelineOptions) {
     this.metrics = new LogMetrics({ maxSeries: opts.maxSeries, ttlMs: opts.ttlMs });
-    this.positions = new PositionWriter(opts.positionFile, opts.positionIntervalMs ?? 1000, (err) =>
+    this.positions = new PositionWriter(opts.positionFile, opts.positionIntervalMs ?? 250, (err) =>
       opts.log.warn({ err, file: opts.positionFile }, 'could not write the tail position'),
     );
     const r = [opts.registry];
@@ -76,6 +76,9 @@ export class LogPipeline {
         this.offset.set(position.offset);
       },
       onEvent: (event) => this.onEvent(event),
+      // Caught up: save now, so a crash while the log is quiet repeats nothing
+      // (no write when the position did not move).
+      onCaughtUp: () => this.positions.saveNow(),
       onPoll: () => {
         const read = this.tailer?.bytesRead ?? 0;
         if (read > bytesSeen) this.bytes.inc(read - bytesSeen);

@@ -62,8 +62,13 @@ export class PositionWriter {
     this.latest = position;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      void this.flush().catch(this.onError);
+      this.saveNow();
     }, this.intervalMs);
+  }
+
+  /** flush() without waiting; a failure goes to `onError`. */
+  saveNow(): void {
+    void this.flush().catch(this.onError);
   }
 
   flush(): Promise<void> {

@@ -12,7 +12,7 @@ const fixture: CatalogFixture = {
       { id: 'web-1', node: 'n1', address: '10.0.0.1', port: 8080, tags: ['green', 'blue'] },
       { id: 'web-3', node: 'n1', address: '10.0.0.3', port: 8081, status: 'critical' },
     ],
-    'api v2': [{ id: 'a', address: '10.0.1.1', port: 9000 }],
+    'api-v2': [{ id: 'a', address: '10.0.1.1', port: 9000 }],
   },
   kv: { 'cfg/maxconn': '100', 'cfg/hosts/a': 'a.example', 'cfg/hosts/b': 'b.example' },
 };
@@ -31,7 +31,7 @@ describe('renderTree helpers', () => {
     ['service passing=false includes all', '{{#each (service "web" passing=false)}}{{id}}/{{status}} {{/each}}', 'web-1/passing web-3/critical web-2/passing '],
     ['service tag filter', '{{#each (service "web" tag="green")}}{{id}}{{/each}}', 'web-1'],
     ['service fields', '{{#each (service "web")}}{{address}}:{{port}} {{join tags "|"}} {{len meta}};{{/each}}', '10.0.0.1:8080 green|blue 0;10.0.0.2:8080 blue 1;'],
-    ['services sorted with tags', '{{#each (services)}}{{name}}[{{join tags}}] {{/each}}', 'api v2[] web[blue,green] '],
+    ['services sorted with tags', '{{#each (services)}}{{name}}[{{join tags}}] {{/each}}', 'api-v2[] web[blue,green] '],
     ['key', 'maxconn {{key "cfg/maxconn"}}', 'maxconn 100'],
     ['keyOrDefault present', '{{keyOrDefault "cfg/maxconn" "5"}}', '100'],
     ['keyOrDefault missing', '{{keyOrDefault "cfg/nope" "5"}}', '5'],

@@ -79,13 +79,22 @@ describe('textProblem', () => {
   it.each(HOSTILE_TEXT.map((v) => [escapeValue(v, 30), v]))('refuses %s', (_name, value) => {
     expect(textProblem(value)).toEqual(expect.any(String));
   });
-  it.each(['', 'plain', 'with spaces and # and ; and "quotes"', 'ünïcödé ✓', 'a'.repeat(4096), '%0a', '\\n'])('accepts %j', (value) => {
+  it.each(['', 'plain', 'ünïcödé✓', 'a'.repeat(4096), 'a=b&c,d:e/f@g+h', 'https://x.example/p?q=1', '10.0.0.0/8,192.168.0.0/16'])('accepts %j', (value) => {
     expect(textProblem(value)).toBeUndefined();
   });
   it('names the character and its offset', () => {
     expect(textProblem('ab\ncd')).toBe('control character U+000A at offset 2');
     expect(textProblem(42)).toBe('not a string (number)');
   });
+});
+
+describe('textProblem: characters that break an HAProxy word', () => {
+  it.each(['two words', 'tab\u00a0nbsp', '1;new ssl ca-file /etc/passwd', '1#x', '"q"', "'q'", 'a\\b', '${HOME}', '%[req.hdr(x)]', '} or { always_true', '`x`', 'x\u3000y'])(
+    'refuses the word-breaking %j',
+    (value) => {
+      expect(textProblem(value)).toMatch(/single words/);
+    },
+  );
 });
 
 describe('addressProblem', () => {

@@ -6,7 +6,8 @@ import { isIP } from 'node:net';
  * anything else in addresses, tags, meta, IDs and KV values; HAProxy accepts a
  * `global` or `program` section in any file. A value that could end a config line is
  * therefore refused, never escaped: there is no escaping that every template context
- * (a server line, a map file, an ACL) would read the same way.
+ * (a server line, a map file, an ACL) would read the same way. The same holds for a
+ * value that would split into several words or change how a line is tokenized.
  *
  * Every check answers a reason (for the state file and the log) or undefined. Pure.
  */
@@ -29,12 +30,34 @@ export const LIMITS = {
  */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** Why `value` is not acceptable text (a string without control characters, capped), or undefined. */
+/**
+ * Characters that end or reshape an HAProxy config word: whitespace splits a value into
+ * several keywords (`weight 1 backup`, `ssl ca-file /etc/passwd`), `#` comments out the
+ * rest of the line (a trailing `if` condition), quotes and `\` change tokenizing, `$`
+ * expands environment variables inside quotes, `;` separates runtime-API commands,
+ * `%` starts a sample expression in log-format arguments (`%[req.hdr(x)]`), `{ }` open
+ * and close anonymous ACLs, and a backquote is refused for good measure. A template
+ * splices Consul values into lines as single words (`server {{id}} {{address}}:{{port}}
+ * weight {{meta.weight}}`), so a value holding any of these is refused at the source:
+ * a naively written template stays safe.
+ */
+const WORD_BREAKING = /[\s#"'\\;$%`{}\u0085\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/;
+
+/**
+ * Why `value` is not acceptable text, or undefined: a string of at most `maxChars`
+ * without control characters and without characters that break an HAProxy config word.
+ */
 export function textProblem(value: unknown, maxChars: number = LIMITS.textChars): string | undefined {
   if (typeof value !== 'string') return `not a string (${value === null ? 'null' : typeof value})`;
   const control = CONTROL.exec(value);
   if (control) return `control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at offset ${control.index}`;
   if (value.length > maxChars) return `longer than ${maxChars} characters (${value.length})`;
+  const breaking = WORD_BREAKING.exec(value);
+  if (breaking) {
+    const c = breaking[0];
+    const shown = /\s/.test(c) ? `whitespace U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : `"${c}"`;
+    return `${shown} at offset ${breaking.index}: Consul values are spliced into HAProxy config as single words`;
+  }
   return undefined;
 }
 

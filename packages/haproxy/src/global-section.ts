@@ -1,4 +1,4 @@
-import type { HostPort } from '@api-server/core';
+import type { HostPort, VersionFile } from '@api-server/core';
 
 /**
  * Name of the supervisor's own file inside each live version. It must sort before
@@ -8,12 +8,39 @@ import type { HostPort } from '@api-server/core';
  */
 export const GLOBAL_FILE = '0-haproxy-supervisor.cfg';
 
-/** Name of the HAProxy `ring` that buffers logs on their way to the log-shipper. */
 /** Rendered `*.cfg` files that HAProxy would read before the supervisor's global section. */
 export function sortsBeforeGlobal(paths: readonly string[]): string[] {
   return paths.filter((p) => !p.includes('/') && p.endsWith('.cfg') && p !== GLOBAL_FILE && p < GLOBAL_FILE);
 }
 
+/**
+ * The files HAProxy runs for a rendered version: the rendered files (a rendered file
+ * taking {@link GLOBAL_FILE}'s name is dropped: the policy reports it) plus the
+ * supervisor's global file. The supervisor publishes exactly this; `apictl validate`
+ * checks exactly this.
+ */
+export function withGlobal(rendered: readonly VersionFile[], globalText: string): VersionFile[] {
+  return [...rendered.filter((f) => f.path !== GLOBAL_FILE), { path: GLOBAL_FILE, data: Buffer.from(globalText, 'utf8') }];
+}
+
+/**
+ * The supervisor's global section as `apictl validate` checks it: the supervisor's
+ * defaults (HAPROXY_HARD_STOP_AFTER, HAPROXY_MAX_RELOADS, SYSLOG_TCP_ADDR), with its
+ * sockets and state file under `dir` (`haproxy -c` opens none of them).
+ */
+export function checkGlobal(dir: string): string {
+  return renderGlobal({
+    adminSocket: `${dir}/haproxy-admin.sock`,
+    serverStateFile: `${dir}/server-state`,
+    syslogTcp: { host: '127.0.0.1', port: 5141 },
+    syslogUdp: null,
+    hardStopAfter: '30s',
+    closeSpreadTime: '0',
+    maxReloads: 50,
+  });
+}
+
+/** Name of the HAProxy `ring` that buffers logs on their way to the log-shipper. */
 export const LOG_RING = 'haproxy-supervisor-log';
 
 export interface GlobalOptions {

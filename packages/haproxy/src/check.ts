@@ -7,15 +7,20 @@ import { parseDiagnostics, type Diagnostic } from './diagnostics.js';
 
 export interface CheckResult {
   valid: boolean;
+  /** 0 valid, 1 errors, 2 valid but no listener (HAProxy 2.6); -1 when HAProxy did not run. */
   exitCode: number;
+  /** HAProxy could not be run at all (missing binary, timeout): no verdict on the config. */
+  notRun: boolean;
   diagnostics: Diagnostic[];
   /** HAProxy's own output, for the log. */
   output: string;
 }
 
 /**
- * Runs `haproxy -c -C <dir> -f <dir>` on a candidate written to a scratch directory
- * under `scratchRoot` (not under `releases/`: nothing there may ever be unchecked).
+ * The one `haproxy -c` runner, used by the supervisor before anything goes live and by
+ * `apictl validate`. Runs `haproxy -c -C <dir> -f <dir>` on a candidate written to a
+ * scratch directory under `scratchRoot` (the supervisor keeps it out of `releases/`:
+ * nothing there may ever be unchecked).
  * `-C` makes relative map/ACL paths resolve inside the candidate, as they will in the
  * running master.
  *
@@ -36,9 +41,9 @@ export async function checkConfig(bin: string, scratchRoot: string, files: reado
     const exitCode = result.exitCode ?? -1;
     if (result.failed && result.exitCode === undefined) {
       // Not HAProxy's verdict: the binary is missing or timed out. Say so plainly.
-      return { valid: false, exitCode, output, diagnostics: [{ level: 'alert', message: `could not run ${bin} -c: ${result.shortMessage}` }] };
+      return { valid: false, exitCode, notRun: true, output, diagnostics: [{ level: 'alert', message: `could not run ${bin} -c: ${result.shortMessage}`, detail: `could not run ${bin} -c: ${result.shortMessage}` }] };
     }
-    return { valid: exitCode === 0 || exitCode === 2, exitCode, output, diagnostics: parseDiagnostics(output, [dir]) };
+    return { valid: exitCode === 0 || exitCode === 2, exitCode, notRun: false, output: output.split(`${dir}/`).join(''), diagnostics: parseDiagnostics(output, [dir]) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

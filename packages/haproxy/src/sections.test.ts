@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalize, parseSections } from './sections.js';
+import { configWords, normalize, parseConfigText, parseSections } from './sections.js';
 
 const f = (path: string, text: string) => ({ path, data: Buffer.from(text, 'utf8') });
 
@@ -38,5 +38,25 @@ describe('parseSections', () => {
     const [section] = parseSections([f('50-b.cfg', text)]);
     expect(section!.servers).toEqual([]);
     expect(section!.body.some((l) => l.startsWith('server b1'))).toBe(true);
+  });
+});
+
+// Moved from apictl's former section reader: one parser serves its lints too.
+describe('configWords', () => {
+  it.each([
+    ['  server a 1.2.3.4:80 # comment', ['server', 'a', '1.2.3.4:80']],
+    ['http-request return string "a # b" if x', ['http-request', 'return', 'string', 'a # b', 'if', 'x']],
+    ["acl x path_beg '/a b'", ['acl', 'x', 'path_beg', '/a b']],
+    ['   # only a comment', []],
+  ])('%j', (line, words) => expect(configWords(line)).toEqual(words));
+});
+
+describe('parseConfigText', () => {
+  it('keeps words, lines and columns for lints and the policy, and a pseudo-section for lines before any header', () => {
+    const sections = parseConfigText('20-x.cfg', 'maxconn 10\r\nfrontend  f # c\n    http-request set-header X "a b"\n');
+    expect(sections.map((s) => [s.kind, s.name, s.line, s.column, s.lines.map((l) => [l.line, l.column, l.words])])).toEqual([
+      ['', '', 1, 1, [[1, 1, ['maxconn', '10']]]],
+      ['frontend', 'f', 2, 1, [[3, 5, ['http-request', 'set-header', 'X', 'a b']]]],
+    ]);
   });
 });
