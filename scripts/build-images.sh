@@ -61,11 +61,22 @@ for c in "${components[@]}"; do
     log "building $image (sources $hash)"
     start=$SECONDS
     # The classic builder ignores the '# syntax=' line (BuildKit would pull a frontend image).
-    if ! $DOCKER build -q -f "docker/$c.Dockerfile" --label "api-server.source-hash=$hash" -t "$image" . >"/tmp/build-images-$c.log" 2>&1; then
+    # An engine restarted under the build (other jobs on a shared machine may restart it)
+    # cuts the connection: wait for it again and retry, twice at most.
+    for attempt in 1 2 3; do
+      if $DOCKER build -q -f "docker/$c.Dockerfile" --label "api-server.source-hash=$hash" -t "$image" . >"/tmp/build-images-$c.log" 2>&1; then
+        break
+      fi
+      if [ "$attempt" -lt 3 ] && grep -qE 'error during connect|Cannot connect to the Docker daemon' "/tmp/build-images-$c.log"; then
+        log "the engine went away during the build of $image; retrying"
+        sleep 3
+        bash scripts/docker-engine.sh >/dev/null
+        continue
+      fi
       log "build of $image failed; last lines of /tmp/build-images-$c.log:"
       tail -30 "/tmp/build-images-$c.log" >&2
       exit 1
-    fi
+    done
     log "built $image in $((SECONDS - start)) s"
   fi
   bytes="$($DOCKER image inspect -f '{{.Size}}' "$image")"
