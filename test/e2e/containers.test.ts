@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree } from '../../packages/core/src/tree.js';
-import { kustomize, podTemplate, type K8sObject } from '../../packages/cli/src/dev/kustomize.js';
+import { kustomize, podTemplate, type K8sObject } from '../../packages/devkit/src/kustomize.js';
 import { getText, REPO_ROOT } from '../helpers/component.js';
 import { ConsulDev, consulBin } from '../helpers/consul.js';
 import { planContainers } from '../helpers/container-plan.js';

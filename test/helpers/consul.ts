@@ -1,2 +1,2 @@
-// One implementation for `apictl dev` and the tests: a real consul agent -dev on loopback.
-export { ConsulDev, consulBin } from '../../packages/cli/src/dev/consul-dev.js';
+// One implementation for `apictl-dev` (packages/devkit) and the tests: a real consul agent -dev on loopback.
+export { ConsulDev, consulBin } from '../../packages/devkit/src/consul-dev.js';

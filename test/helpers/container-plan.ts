@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PipelineError } from '../../packages/core/src/errors.js';
-import { podTemplate, type Container, type K8sObject, type Volume } from '../../packages/cli/src/dev/kustomize.js';
-import { resolveEnv } from '../../packages/cli/src/dev/pod-plan.js';
+import { podTemplate, type Container, type K8sObject, type Volume } from '../../packages/devkit/src/kustomize.js';
+import { resolveEnv } from '../../packages/devkit/src/pod-plan.js';
 
 /** One `docker run` of the pod: the pause container or one of the manifest's containers. */
 export interface ContainerRun {

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { DemoInstance } from '../../packages/cli/src/dev/demo-services.js';
+import { DemoInstance } from '../../packages/devkit/src/demo-services.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { S3Dev } from './s3.js';
 
 export const EXAMPLE_TEMPLATES = resolve(REPO_ROOT, 'templates');
 
-// One demo instance for `apictl dev` and the tests: answers with its own id, counts hits.
+// One demo instance for `apictl-dev` (packages/devkit) and the tests: answers with its own id, counts hits.
 export { DemoInstance };
 
 export interface RouteResponse {

@@ -1,6 +1,6 @@
-import { freePort } from '../../packages/cli/src/dev/free-port.js';
+import { freePort } from '../../packages/devkit/src/free-port.js';
 
-// One implementation for `apictl dev` and the tests.
+// One implementation for `apictl-dev` (packages/devkit) and the tests.
 export { freePort };
 
 export async function freePorts(n: number): Promise<number[]> {

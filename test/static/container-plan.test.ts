@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kustomize, podTemplate } from '../../packages/cli/src/dev/kustomize.js';
+import { kustomize, podTemplate } from '../../packages/devkit/src/kustomize.js';
 import { cpus, memoryBytes, planContainers, type ContainerPlanOptions } from '../helpers/container-plan.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

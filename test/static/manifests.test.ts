@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseAllDocuments } from 'yaml';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as core from 'kubernetes-models/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { kustomize, podTemplate, type K8sObject } from '../../packages/cli/src/dev/kustomize.js';
-import { checkManifest } from '../../packages/cli/src/dev/manifest-checks.js';
+import { kustomize, podTemplate, type K8sObject } from '../../packages/devkit/src/kustomize.js';
+import { checkManifest } from '../../packages/devkit/src/manifest-checks.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BASE = join(ROOT, 'deploy/k8s');
@@ -139,9 +139,17 @@ describe('docker/', () => {
       expect(text).toMatch(/^WORKDIR \/app$/m);
       expect(c.workingDir).toBe('/app');
       expect(text).toMatch(/^USER 10001(:10001)?$/m);
-      // The file the entrypoint names is what the package's build produces.
+      // The file the entrypoint names is what the package's build produces: the package's
+      // bin is a committed shim (so `pnpm install` links it before the first build) importing it.
       const pkg = JSON.parse(await readFile(join(ROOT, 'packages', c.name, 'package.json'), 'utf8'));
-      expect(Object.values(pkg.bin as Record<string, string>).map((b) => `packages/${c.name}/${b.replace(/^\.\//, '')}`)).toContain(c.command!.at(-1));
+      const targets = await Promise.all(
+        Object.values(pkg.bin as Record<string, string>).map(async (b) => {
+          const shim = await readFile(join(ROOT, 'packages', c.name, b), 'utf8');
+          const imported = /await import\('([^']+)'\)/.exec(shim)?.[1];
+          return imported && `packages/${c.name}/${join(dirname(b), imported)}`;
+        }),
+      );
+      expect(targets).toContain(c.command!.at(-1));
       const tsconfig = JSON.parse(await readFile(join(ROOT, 'packages', c.name, 'tsconfig.json'), 'utf8'));
       expect(tsconfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
       await expect(readFile(join(ROOT, 'packages', c.name, 'src/main.ts'))).resolves.toBeTruthy();

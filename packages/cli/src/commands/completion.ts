@@ -9,7 +9,7 @@ const FLAGS: Record<string, string> = {
   releases: '--to --limit --json --help',
   rollback: '--to --message --author --help',
   status: '--shared-dir --json --help',
-  dev: '--work-dir --http-port --free-ports --quiet --help',
+  dev: 'up register --templates --work-dir --http-port --free-ports --quiet --help',
   completion: 'bash',
   'geoip-map': '--blocks --locations --ranges --only --out --help',
 };
@@ -60,6 +60,8 @@ Examples:
   apictl completion bash | sudo tee /etc/bash_completion.d/apictl`;
 
 export const completionCommand: Command = {
+  name: 'completion',
+  summary: 'print the shell completion script',
   help: completionHelp,
   async run(argv, io) {
     if (argv[0] !== 'bash') {

@@ -1,69 +1,39 @@
-import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
-import { DevPod, defaultWorkDir } from '../dev/dev-pod.js';
+import { EXIT, type Command } from '../workflow/command-io.js';
 
-export const devHelp = `apictl dev [--work-dir DIR] [--http-port N] [--free-ports] [--quiet]
+/**
+ * Where the developer kit's entry may sit relative to this file: in a checkout,
+ * packages/cli/dist/commands -> packages/devkit/dist; in the installed bundle
+ * (node_modules/@api-server/cli/dist/apictl.js) -> node_modules/@api-server/devkit/dist.
+ */
+const DEVKIT_ENTRIES = ['../../../devkit/dist/index.js', '../../devkit/dist/index.js'].map((p) => new URL(p, import.meta.url));
 
-Runs the whole pod locally from its own manifest (deploy/k8s): each container's command,
-environment and volume mounts as local processes, beside embedded defaults (a
-consul agent -dev, an s3rver bucket seeded from templates/, demo services web and api
-registered in Consul). Ctrl-C stops everything.
+const devHelp = `apictl dev [options]
 
-Examples:
-  apictl dev                       # HTTP on 127.0.0.1:8080
-  curl -H 'Host: web.localhost' http://127.0.0.1:8080/
-  apictl status --shared-dir .tmp/dev/containers/haproxy-supervisor/shared
-  apictl dev --free-ports --quiet  # every port picked free (tests)`;
+Runs the whole pod locally from a checkout of this repository and publishes every
+edit of templates/ to it. Part of the developer kit (@api-server/devkit, its own bin
+"apictl-dev"), not of the installed apictl: from a checkout run "scripts/dev.sh" or
+"pnpm exec apictl-dev --help". "apictl dev" forwards there when the devkit sits
+beside this CLI.`;
 
-/** The repository root, from this file's place in packages/cli/dist/commands. */
-export const repoRoot = () => resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-
-export async function dev(opts: { workDir?: string; httpPort?: number; freePorts: boolean; quiet: boolean }, out: (s: string) => void): Promise<number> {
-  const root = repoRoot();
-  const workDir = resolve(opts.workDir ?? defaultWorkDir(root));
-  out(`starting the pod from ${root}/deploy/k8s (work dir ${workDir}) ...`);
-  const pod = await DevPod.start({
-    repoRoot: root,
-    workDir,
-    freePorts: opts.freePorts,
-    httpPort: opts.httpPort,
-    echo: opts.quiet ? undefined : (container, line) => out(`[${container}] ${line}`),
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= pod.stop());
-  const done = new Promise<void>((r) => {
-    const onSignal = () => void stop().then(r);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
-  try {
-    await pod.waitUntilRouting();
-  } catch (err) {
-    out(`the pod did not start routing: ${(err as Error).message}\nlogs: ${pod.summary.logs}`);
-    await stop();
-    return 1;
-  }
-  const s = pod.summary;
-  out(
-    [
-      '',
-      'The pod is routing. Try:',
-      `  curl -H 'Host: web.localhost' ${s.http}/      # round robin over web-1, web-2`,
-      `  curl -H 'Host: api.localhost' ${s.http}/      # api-1`,
-      `  curl ${s.http}/api/                             # path prefix route to api`,
-      `  open ${s.stats}                                 # HAProxy stats`,
-      '',
-      `Consul: ${s.consul}   S3: ${s.s3}`,
-      `Shared volumes (templates, rendered, live, state, ...): ${s.sharedVolumes}`,
-      `Container logs: ${s.logs}`,
-      ...Object.entries(s.containers).map(([name, c]) => `  ${name.padEnd(20)} pid ${c.pid}  ${c.metrics ?? ''}`),
-      ...s.skipped.map((k) => `  ${k.container.padEnd(20)} not run locally: ${k.reason}`),
-      '',
-      'Ctrl-C stops the pod.',
-      `READY ${JSON.stringify({ http: s.http, workDir })}`,
-    ].join('\n'),
-  );
-  await done;
-  out('pod stopped');
-  return 0;
-}
+/** `apictl dev`: forwards to the devkit when it is installed next to the CLI, else says where it lives. */
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'run the pod locally and publish template edits to it (developer kit)',
+  help: devHelp,
+  async run(argv, io) {
+    let devkit: { devkitCommand: Command } | undefined;
+    for (const entry of DEVKIT_ENTRIES) {
+      try {
+        devkit = (await import(entry.href)) as { devkitCommand: Command };
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      }
+    }
+    if (!devkit) {
+      io.err(`apictl dev: the developer kit is not installed here (looked for ${DEVKIT_ENTRIES.map((e) => e.pathname).join(', ')}).\nIt runs from a checkout of the api-server repository: scripts/dev.sh, or "pnpm build && pnpm exec apictl-dev".`);
+      return EXIT.failure;
+    }
+    return devkit.devkitCommand.run(argv, io);
+  },
+};

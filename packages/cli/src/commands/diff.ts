@@ -36,6 +36,8 @@ async function renderDir(dir: string, data: DataSpec, renderEnv: RenderEnv, io: 
 }
 
 export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'diff the rendered output of two template trees',
   help: diffHelp,
   async run(argv, io) {
     try {

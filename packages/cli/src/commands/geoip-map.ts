@@ -28,6 +28,8 @@ Examples:
   apictl geoip-map --ranges IP2LOCATION-LITE-DB1.CSV --only KP,IR --out templates/maps/geoip.map`;
 
 export const geoipMapCommand: Command = {
+  name: 'geoip-map',
+  summary: 'build an HAProxy map of IP ranges to country codes',
   help: geoipMapHelp,
   async run(argv, io) {
     try {

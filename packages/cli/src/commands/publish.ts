@@ -42,6 +42,8 @@ Examples:
   ID=$(apictl publish templates --catalog catalog.yaml --to s3://routing/prod -m "add billing")`;
 
 export const publishCommand: Command = {
+  name: 'publish',
+  summary: 'validate and upload a release, then point CURRENT at it',
   help: publishHelp,
   async run(argv, io) {
     try {
@@ -79,6 +81,7 @@ export const publishCommand: Command = {
           return 0;
         }
         const who = await provenance(dir, { author: values.author, commit: values.commit, message: values.message });
+        if (who.dirty) io.err(`apictl publish: warning: ${positionals[0] ?? '.'} has uncommitted changes; the release records commit ${who.commit ?? '(none)'} with "dirty": true, but its content is not that commit's`);
         const progress = progressReporter({ enabled: io.stderrIsTty || values.progress === true, tty: io.stderrIsTty, write: io.errRaw });
         const outcome = await publishRelease(store, report.templates, who, { concurrency, onProgress: progress.onProgress }).finally(progress.end);
         io.err(

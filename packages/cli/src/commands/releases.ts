@@ -15,6 +15,8 @@ Examples:
   apictl releases --to s3://routing/prod --json | jq -r '.releases[1].id'`;
 
 export const releasesCommand: Command = {
+  name: 'releases',
+  summary: 'list the releases in S3 and which one is live',
   help: releasesHelp,
   async run(argv, io) {
     try {
@@ -36,7 +38,8 @@ export const releasesCommand: Command = {
           r.id,
           r.meta?.publishedAt ?? '-',
           r.complete ? (r.meta?.author ?? '-') : 'INCOMPLETE',
-          (r.meta?.commit ?? '-').slice(0, 12),
+          // "+dirty": published from a tree with uncommitted changes; the commit is only its base.
+          `${(r.meta?.commit ?? '-').slice(0, 12)}${r.meta?.dirty ? '+dirty' : ''}`,
           r.meta?.message ?? '',
         ]);
         const header = [' ', 'RELEASE', 'PUBLISHED', 'AUTHOR', 'COMMIT', 'MESSAGE'];

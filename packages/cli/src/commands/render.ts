@@ -23,6 +23,8 @@ Examples:
   apictl render . --consul 127.0.0.1:8500 --out rendered --force`;
 
 export const renderCommand: Command = {
+  name: 'render',
+  summary: 'render a template tree to a directory',
   help: renderHelp,
   async run(argv, io) {
     try {

@@ -14,6 +14,8 @@ Examples:
   apictl rollback 3f2a9c41d0b7e815 --to s3://routing/prod -m "billing 5xx after deploy"`;
 
 export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'point CURRENT at an earlier release',
   help: rollbackHelp,
   async run(argv, io) {
     try {

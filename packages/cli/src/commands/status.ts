@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { StageState } from '@api-server/core';
+import { EXIT, failure, type Command } from '../workflow/command-io.js';
 import { formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
 export const statusHelp = `apictl status [--shared-dir DIR] [--json]
@@ -8,7 +10,8 @@ export const statusHelp = `apictl status [--shared-dir DIR] [--json]
 Prints every stage of this node's pipeline: its status, the version it holds, when it
 last succeeded and its last error; then each file the renderer or the supervisor holds
 at its last good output (file, template line, since when, why). Reads SHARED_DIR/state/*.json (default /shared).
-Exit code 1 when a stage is degraded or failing.
+Exit code 1 when a stage is degraded or failing, or when DIR/state holds no state
+file (a wrong --shared-dir: the message names the directory read).
 
 Examples:
   kubectl exec ds/api-server -c haproxy-supervisor -- apictl status
@@ -32,8 +35,13 @@ export async function readStates(sharedDir: string): Promise<Map<string, StageSt
   return states;
 }
 
-export async function status(opts: { sharedDir: string; json: boolean }, out: (s: string) => void): Promise<number> {
+export async function status(opts: { sharedDir: string; json: boolean }, out: (s: string) => void, err: (s: string) => void = out): Promise<number> {
   const states = await readStates(opts.sharedDir);
+  if (states.size === 0) {
+    // An empty table with exit 0 would read as "all fine" when the path is simply wrong.
+    err(`apictl status: no stage state files in ${join(resolve(opts.sharedDir), 'state')} (is the shared directory right? --shared-dir DIR or SHARED_DIR)`);
+    return EXIT.failure;
+  }
   const rows = statusRows(states, new Date());
   if (opts.json) {
     out(JSON.stringify(Object.fromEntries([...states].map(([k, v]) => [k, v instanceof Error ? { error: v.message } : v])), null, 2));
@@ -44,3 +52,17 @@ export async function status(opts: { sharedDir: string; json: boolean }, out: (s
   }
   return overallExitCode(rows);
 }
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "print every pipeline stage's status, version and last error",
+  help: statusHelp,
+  async run(argv, io) {
+    try {
+      const { values } = parseArgs({ args: argv, options: { 'shared-dir': { type: 'string' }, json: { type: 'boolean', default: false } } });
+      return await status({ sharedDir: values['shared-dir'] ?? process.env.SHARED_DIR ?? '/shared', json: values.json ?? false }, io.out, io.err);
+    } catch (err) {
+      return failure('status', err, io);
+    }
+  },
+};

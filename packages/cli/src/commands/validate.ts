@@ -55,6 +55,8 @@ export async function runValidation(dir: string, values: { [K in keyof typeof va
 }
 
 export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'render, lint and haproxy -c a template tree',
   help: validateHelp,
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: validateOptions, allowPositionals: true });

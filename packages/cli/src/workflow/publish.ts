@@ -18,6 +18,8 @@ export interface Provenance {
   author: string;
   commit: string | null;
   message: string;
+  /** The published directory had uncommitted changes (recorded in the metadata and CURRENT). */
+  dirty?: boolean;
 }
 
 export interface PublishProgress {

@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { assertSafeRelativePath, type VersionFile } from '@api-server/core';
+import { assertSafeRelativePath, PipelineError, type VersionFile } from '@api-server/core';
 import type { Diagnostic } from './diagnostics.js';
 import { firstInvalidUtf8 } from './utf8.js';
 
@@ -36,7 +36,14 @@ export function isIgnored(name: string): boolean {
 export async function readRepo(root: string, limits: RepoLimits = DEFAULT_LIMITS): Promise<RepoTree> {
   const files: VersionFile[] = [];
   const diagnostics: Diagnostic[] = [];
-  const realRoot = await realpath(root);
+  const realRoot = await realpath(root).catch((err: NodeJS.ErrnoException) => {
+    throw new PipelineError(
+      'REPO_NOT_FOUND',
+      err.code === 'ENOENT' ? `${root}: no such directory (give the template tree: a config repository's templates/)` : `${root}: cannot be read (${err.code ?? err.message})`,
+      { context: { path: root } },
+    );
+  });
+  if (!(await stat(realRoot)).isDirectory()) throw new PipelineError('REPO_NOT_FOUND', `${root}: not a directory (give the template tree: a config repository's templates/)`, { context: { path: root } });
   const error = (file: string, code: string, message: string, extra: Partial<Diagnostic> = {}) =>
     diagnostics.push({ severity: 'error', code, file, message, ...extra });
 

@@ -32,6 +32,8 @@ export interface ReleaseMeta {
   author: string;
   commit: string | null;
   message: string;
+  /** Set when DIR had uncommitted changes: `commit` names HEAD, not exactly what was published. */
+  dirty?: boolean;
   files: number;
   bytes: number;
   /** The release CURRENT named when this one was published. */

@@ -21,8 +21,19 @@ interface Path extends Node {
   data: boolean;
 }
 
-const requireFromRenderer = createRequire(createRequire(import.meta.url).resolve('@api-server/renderer'));
-const Handlebars = requireFromRenderer('handlebars') as { parse(source: string): Node };
+const Handlebars = loadHandlebars() as { parse(source: string): Node };
+
+/** The renderer's Handlebars; in the packed CLI (renderer bundled in) the CLI's own dependency, the same pinned version. */
+function loadHandlebars(): unknown {
+  const require = createRequire(import.meta.url);
+  let renderer: string;
+  try {
+    renderer = require.resolve('@api-server/renderer');
+  } catch {
+    return require('handlebars');
+  }
+  return createRequire(renderer)('handlebars');
+}
 
 /** The renderer's helpers, Handlebars' kept built-ins included: one table, read from the renderer itself. */
 export const KNOWN_HELPERS: ReadonlySet<string> = new Set(HELPER_NAMES);

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, until } from './free-port.js';
 
-/** The repository root, from this file's place in packages/cli/{src,dist}/dev. */
-const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+/** The repository root, from this file's place in packages/devkit/{src,dist}. */
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
 /** The Consul binary the project installs (scripts/install-system-deps.sh), or CONSUL_BIN. */
 export const consulBin = (repoRoot = REPO_ROOT) => process.env.CONSUL_BIN ?? resolve(repoRoot, 'tools/consul');

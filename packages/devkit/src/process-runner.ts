@@ -3,9 +3,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, symlink, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { ProcessPlan } from './pod-plan.js';
+import type { PodRunner, RunnerContext, RunningContainer } from './runner.js';
 
 /** One container of the pod, running as a local process in its own process group. */
-export class LocalContainer {
+export class LocalContainer implements RunningContainer {
   private proc: ChildProcess | undefined;
   private log: WriteStream | undefined;
   exited: Promise<number | null> = Promise.resolve(null);
@@ -69,7 +70,7 @@ export class LocalContainer {
  * Lays out the volumes: one local directory per pod volume, and in each container's
  * root view a symlink at every mountPath it declares, and nothing else.
  */
-export async function prepareVolumes(workDir: string, plans: ProcessPlan[], hostPaths: Record<string, string> = {}): Promise<void> {
+export async function prepareVolumes(workDir: string, plans: readonly ProcessPlan[], hostPaths: Record<string, string> = {}): Promise<void> {
   for (const plan of plans) {
     await rm(plan.root, { recursive: true, force: true });
     for (const m of plan.mounts) {
@@ -78,5 +79,20 @@ export async function prepareVolumes(workDir: string, plans: ProcessPlan[], host
       await mkdir(dirname(m.local), { recursive: true });
       await symlink(relative(dirname(m.local), target), m.local);
     }
+  }
+}
+
+/** The pod's containers as local processes (each in its own process group), volumes as symlinked directories. */
+export class ProcessRunner implements PodRunner {
+  readonly kind = 'processes';
+
+  prepare(plans: readonly ProcessPlan[], ctx: RunnerContext): Promise<void> {
+    return prepareVolumes(ctx.workDir, plans, ctx.hostPaths);
+  }
+
+  async start(plan: ProcessPlan, ctx: RunnerContext): Promise<RunningContainer> {
+    const container = new LocalContainer(plan, ctx.logDir, ctx.echo);
+    await container.start();
+    return container;
   }
 }
