@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/component.js';
-import { docker } from '../helpers/container-pod.js';
+import { docker } from '../../packages/devkit/src/container-runner.js';
 import { ensureEngine } from '../helpers/docker.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 

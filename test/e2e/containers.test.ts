@@ -9,8 +9,8 @@ import { readTree } from '../../packages/core/src/tree.js';
 import { kustomize, podTemplate, type K8sObject } from '../../packages/devkit/src/kustomize.js';
 import { getText, REPO_ROOT } from '../helpers/component.js';
 import { ConsulDev, consulBin } from '../helpers/consul.js';
-import { planContainers } from '../helpers/container-plan.js';
-import { ContainerPod, DOCKER, docker } from '../helpers/container-pod.js';
+import { planContainers } from '../../packages/devkit/src/container-plan.js';
+import { ContainerPod, DOCKER, docker } from '../../packages/devkit/src/container-runner.js';
 import { ensureEngine, TEST_IMAGE } from '../helpers/docker.js';
 import { metricValue, requestVia } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/ports.js';
@@ -177,7 +177,7 @@ describe('the pod as real containers', () => {
       await expect(docker(['exec', info.Name.slice(1), 'touch', '/probe'])).rejects.toThrow(/Read-only file system/);
     }
     // Volume modes: the renderer reads templates read-only, s3-sync writes them.
-    const mounts = (info: any) => Object.fromEntries(info.Mounts.map((m: any) => [m.Destination, m.RW]));
+    const mounts = (info: { Mounts: Array<{ Destination: string; RW: boolean }> }) => Object.fromEntries(info.Mounts.map((m) => [m.Destination, m.RW]));
     expect(mounts(await pod!.inspect('renderer'))['/shared/templates']).toBe(false);
     expect(mounts(await pod!.inspect('s3-sync'))['/shared/templates']).toBe(true);
     // apictl ships in the supervisor image, on PATH.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { PipelineError } from '../../packages/core/src/errors.js';
-import { podTemplate, type Container, type K8sObject, type Volume } from '../../packages/devkit/src/kustomize.js';
-import { resolveEnv } from '../../packages/devkit/src/pod-plan.js';
+import { PipelineError } from '@api-server/core';
+import { podTemplate, type Container, type K8sObject, type Volume } from './kustomize.js';
+import { resolveEnv } from './pod-plan.js';
 
 /** One `docker run` of the pod: the pause container or one of the manifest's containers. */
 export interface ContainerRun {
@@ -45,7 +45,8 @@ export interface ContainerPlanOptions {
 }
 
 /**
- * The DaemonSet's pod as `docker run` command lines, enforcing what a kubelet would:
+ * The containers mode of the local pod (the process mode is planPod + ProcessRunner):
+ * the DaemonSet's pod as `docker run` command lines, enforcing what a kubelet would:
  * each container's image, command, working dir, resolved environment, user and groups
  * (runAsUser/runAsGroup, fsGroup, supplementalGroups), read-only root filesystem,
  * capabilities, no-new-privileges, memory and CPU limits, and its volume mounts with

@@ -55,9 +55,9 @@ export class ContainerPod {
   }
 
   /** `docker inspect` of one container of the pod (by container name, or 'pause'). */
-  async inspect(container: string): Promise<any> {
+  async inspect(container: string): Promise<ContainerInspect> {
     const name = container === 'pause' ? this.pause.name : `${this.pause.name.replace(/-pause$/, '')}-${container}`;
-    return JSON.parse(await docker(['inspect', name]))[0];
+    return (JSON.parse(await docker(['inspect', name])) as ContainerInspect[])[0]!;
   }
 
   async logs(container: string): Promise<string> {
@@ -79,4 +79,14 @@ export class ContainerPod {
     const existing = await docker(['ps', '-aq', ...names.flatMap((n) => ['--filter', `name=^/${n}$`])]).catch(() => '');
     if (existing) await docker(['rm', '-f', '-v', ...existing.split('\n')]);
   }
+}
+
+/** The parts of `docker inspect` the pod's checks read. */
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  State: { Running: boolean };
+  Config: { User: string };
+  HostConfig: { ReadonlyRootfs: boolean; Init: boolean; CapDrop: string[] | null; CapAdd: string[] | null; SecurityOpt: string[] | null; Memory: number; NanoCpus: number; PidsLimit: number; NetworkMode: string };
+  Mounts: Array<{ Destination: string; RW: boolean }>;
 }

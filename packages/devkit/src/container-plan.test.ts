@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kustomize, podTemplate } from '../../packages/devkit/src/kustomize.js';
-import { cpus, memoryBytes, planContainers, type ContainerPlanOptions } from '../helpers/container-plan.js';
+import { kustomize, podTemplate } from './kustomize.js';
+import { cpus, memoryBytes, planContainers, type ContainerPlanOptions } from './container-plan.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(import.meta.dirname, '../../..');
 const OPTS: ContainerPlanOptions = {
   pod: 'p',
   volumesDir: '/v',
@@ -19,7 +19,7 @@ const OPTS: ContainerPlanOptions = {
 /** The value after each occurrence of a flag. */
 const values = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
 
-/** The base manifest as docker run command lines (test/helpers/container-plan.ts, used by test/e2e/containers.test.ts). */
+/** The base manifest as docker run command lines (used by test/e2e/containers.test.ts). */
 describe('planContainers on deploy/k8s', async () => {
   const objects = await kustomize(join(ROOT, 'deploy/k8s'));
   const plan = planContainers(objects, OPTS);
