@@ -1,4 +1,5 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,8 @@ describe('scripts/release.sh and overlays/local-registry', () => {
   let pushed: string[] = [];
 
   it('builds (when missing), tags and pushes every image; the registry lists them', { timeout: 3_000_000 }, async () => {
-    const out = execFileSync('bash', [join(REPO_ROOT, 'scripts/release.sh'), '--registry', addr, '--tag', '0.1.0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_000_000 });
+    // Asynchronously: a push of six images takes a minute or two, and a blocked worker misses vitest's RPC.
+    const { stdout: out } = await promisify(execFile)('bash', [join(REPO_ROOT, 'scripts/release.sh'), '--registry', addr, '--tag', '0.1.0'], { encoding: 'utf8', timeout: 3_000_000 });
     pushed = out.trim().split('\n').map((l) => l.split(' ')[0]!);
     expect(pushed.sort()).toEqual(OURS.map((c) => `${addr}/api-server/${c}:0.1.0`));
     for (const line of out.trim().split('\n')) expect(line).toMatch(/ sha256:[0-9a-f]{64}$/);

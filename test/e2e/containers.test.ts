@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
@@ -80,7 +81,8 @@ async function countedRequests(): Promise<number> {
 beforeAll(async () => {
   ensureEngine();
   // Builds only what is missing (scripts/test.sh built them already in CI).
-  sizes = execFileSync('bash', [join(REPO_ROOT, 'scripts/build-images.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_000_000 });
+  // Asynchronously: a build takes minutes, and a blocked worker misses vitest's RPC.
+  sizes = (await promisify(execFile)('bash', [join(REPO_ROOT, 'scripts/build-images.sh')], { encoding: 'utf8', timeout: 3_000_000 })).stdout;
   console.log(`images (MB):\n${sizes}`);
   gateway = await docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']);
   workDir = await mkdtemp(join(tmpdir(), 'containers-'));
