@@ -82,3 +82,5 @@ for c in "${components[@]}"; do
   bytes="$($DOCKER image inspect -f '{{.Size}}' "$image")"
   echo "$image $((bytes / 1000000))"
 done
+# Images these builds replaced (untagged, ours by the label) would pile up on a CI disk.
+$DOCKER image prune -f --filter label=api-server.source-hash >/dev/null 2>&1 || true
