@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # registrator: built from the repository root:
-#   docker build -f docker/registrator.Dockerfile -t api-server/registrator:0.1.0 .
+#   docker build -f docker/registrator.Dockerfile -t registry.example.com/api-server/registrator:0.1.0 .
 # Pin the base by digest in your registry mirror (NODE_IMAGE=node:22-bookworm-slim@sha256:...).
 # It talks to the engine through the socket the DaemonSet mounts (DOCKER_HOST); user 10001
 # needs the socket's group (the node's docker GID) as a supplemental group (README).
@@ -11,8 +11,11 @@ RUN npm install -g pnpm@10.20.0
 WORKDIR /src
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
-RUN pnpm install --frozen-lockfile --filter "@api-server/registrator..."
-RUN pnpm exec tsc -b packages/registrator
+# The whole workspace, installed and built the same way in every Dockerfile: the steps up
+# to here are identical across the six, so a builder with a layer cache runs them once
+# for all images (scripts/build-images.sh), and each image adds only its own deploy.
+RUN pnpm install --frozen-lockfile
+RUN pnpm exec tsc -b
 # Only the package, its built output and its production dependencies.
 RUN pnpm --filter "@api-server/registrator" deploy --legacy --prod /out
 

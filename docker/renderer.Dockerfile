@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # renderer: built from the repository root:
-#   docker build -f docker/renderer.Dockerfile -t api-server/renderer:0.1.0 .
+#   docker build -f docker/renderer.Dockerfile -t registry.example.com/api-server/renderer:0.1.0 .
 # Pin the base by digest in your registry mirror (NODE_IMAGE=node:22-bookworm-slim@sha256:...).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -9,8 +9,11 @@ RUN npm install -g pnpm@10.20.0
 WORKDIR /src
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
-RUN pnpm install --frozen-lockfile --filter "@api-server/renderer..."
-RUN pnpm exec tsc -b packages/renderer
+# The whole workspace, installed and built the same way in every Dockerfile: the steps up
+# to here are identical across the six, so a builder with a layer cache runs them once
+# for all images (scripts/build-images.sh), and each image adds only its own deploy.
+RUN pnpm install --frozen-lockfile
+RUN pnpm exec tsc -b
 # Only the package, its built output and its production dependencies.
 RUN pnpm --filter "@api-server/renderer" deploy --legacy --prod /out
 

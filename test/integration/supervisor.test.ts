@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,10 +211,22 @@ describe('haproxy-supervisor', () => {
     await cliCommand(admin, 'set server app/b state ready');
   });
 
-  it('stops HAProxy on SIGTERM and exits 0', async () => {
+  it('stops HAProxy on SIGTERM and exits 0, without waiting hard-stop-after for an idle keep-alive client', async () => {
     const master = fx.masterPid()!;
     expect(fx.haproxyPids()).toContain(master);
+    // An idle keep-alive connection: with idle-close-on-response the stopping worker would
+    // wait for its next request until hard-stop-after (5 s here); the supervisor sees only
+    // idle connections left and hard-stops.
+    const idle = connect(fx.ports.http, '127.0.0.1');
+    let answered = '';
+    idle.on('data', (d: Buffer) => (answered += d.toString()));
+    idle.on('error', () => undefined);
+    idle.write('GET / HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    await waitFor(() => answered.includes('200'), { timeoutMs: 5000, what: 'the keep-alive answer' });
+    const started = Date.now();
     expect(await fx.proc.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect(fx.haproxyPids()).toEqual([]);
+    idle.destroy();
   });
 });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +35,8 @@ describe('deploy/k8s', () => {
   for (const dir of ['', 'overlays/example']) {
     it(`builds ${dir || 'the base'} and every object validates against the Kubernetes schemas`, async () => {
       const objects = await kustomize(join(BASE, dir));
-      expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Namespace', 'PodMonitor', 'PrometheusRule', 'Service', 'ServiceAccount']);
+      // No prometheus-operator objects: the base applies on a cluster without its CRDs.
+      expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Namespace', 'Service', 'ServiceAccount']);
       for (const obj of objects) {
         const Model = models[`${obj.apiVersion}/${obj.kind}`];
         expect(Model, `${obj.apiVersion}/${obj.kind}`).toBeDefined();
@@ -70,7 +72,7 @@ describe('deploy/k8s', () => {
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::/);
     const ds = objects.find((o) => o.kind === 'DaemonSet')!;
-    expect(container(ds, 'renderer').image).toBe('registry.example.com/api-server/renderer:0.1.0');
+    expect(container(ds, 'renderer').image).toBe('registry.acme.example/platform/api-server/renderer:0.1.0');
     const consulAddr = container(ds, 'renderer').env?.find((e) => e.name === 'CONSUL_HTTP_ADDR')?.value;
     expect(consulAddr).toBe('$(NODE_IP):8500');
     expect(container(ds, 'renderer').env?.find((e) => e.name === 'NODE_IP')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
@@ -110,7 +112,7 @@ describe('deploy/k8s', () => {
 
 describe('alerts', () => {
   it('refer only to metrics the components export', async () => {
-    const rule = (await kustomize(BASE)).find((o) => o.kind === 'PrometheusRule') as any;
+    const rule = parseAllDocuments(await readFile(join(BASE, 'components/prometheus-operator/prometheusrule.yaml'), 'utf8'))[0]!.toJS() as any;
     const sources = spawnSync('grep', ['-rhoE', "'[a-z0-9_]+'", ...['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics', 'registrator'].map((p) => join(ROOT, 'packages', p, 'src'))], { encoding: 'utf8' }).stdout;
     const defined = new Set(sources.split('\n').map((l) => l.replace(/'/g, '')));
     const exprs: string[] = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr as string));
@@ -126,7 +128,7 @@ describe('alerts', () => {
 describe('docker/', () => {
   it('has one Dockerfile per component whose entrypoint is the file the package builds and the manifest runs', async () => {
     const ds = (await kustomize(BASE)).find((o) => o.kind === 'DaemonSet')!;
-    const ours = podTemplate(ds)!.spec.containers.filter((c) => c.image.startsWith('api-server/'));
+    const ours = podTemplate(ds)!.spec.containers.filter((c) => c.image.startsWith('registry.example.com/api-server/'));
     const files = (await readdir(join(ROOT, 'docker'))).filter((f) => f.endsWith('.Dockerfile'));
     expect(files.sort()).toEqual(ours.map((c) => `${c.name}.Dockerfile`).sort());
     for (const c of ours) {
@@ -152,5 +154,109 @@ describe('docker/', () => {
       expect(tsconfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
       await expect(readFile(join(ROOT, 'packages', c.name, 'src/main.ts'))).resolves.toBeTruthy();
     }
+  });
+});
+
+/**
+ * `kubectl kustomize` of the base plus the given components and extra kustomization lines,
+ * copied into one directory (kustomize refuses paths outside its root). Our own reader has
+ * no components, so these need kubectl.
+ */
+async function withComponents(components: string[], extra = ''): Promise<K8sObject[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'kcomp-'));
+  try {
+    await cp(join(BASE, 'base'), join(dir, 'base'), { recursive: true });
+    for (const c of components) await cp(join(BASE, 'components', c), join(dir, c), { recursive: true });
+    await writeFile(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [base]\ncomponents: [${components.join(', ')}]\n${extra}`);
+    const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+    expect(out.status, out.stderr).toBe(0);
+    const objects = parseAllDocuments(out.stdout).map((d) => d.toJS() as K8sObject);
+    for (const obj of objects) {
+      const Model = models[`${obj.apiVersion}/${obj.kind}`];
+      expect(Model, `${obj.apiVersion}/${obj.kind}`).toBeDefined();
+      expect(() => new Model!(obj).validate(), `${obj.kind}/${obj.metadata.name}`).not.toThrow();
+      if (obj.kind !== 'Namespace') expect(obj.metadata.namespace).toBe('api-server');
+    }
+    expect(checkManifest(objects)).toEqual([]);
+    return objects;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const kubectlPresent = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const envOf = (objects: K8sObject[], name: string) => container(objects.find((o) => o.kind === 'DaemonSet')!, name).env ?? [];
+
+describe.skipIf(!kubectlPresent)('deploy/k8s/components (cluster install options)', () => {
+  it('prometheus-operator adds the PodMonitor and PrometheusRule, and only with it', async () => {
+    const objects = await withComponents(['prometheus-operator']);
+    expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/')).map((o) => o.kind).sort()).toEqual(['PodMonitor', 'PrometheusRule']);
+  });
+
+  it('s3-irsa annotates the service account with a role and mounts no token', async () => {
+    const objects = await withComponents(['s3-irsa']);
+    expect(objects.find((o) => o.kind === 'ServiceAccount')!.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect((podTemplate(objects.find((o) => o.kind === 'DaemonSet')!)!.spec as any).automountServiceAccountToken).toBe(false);
+  });
+
+  it('s3-static-keys gives s3-sync, and no other container, the keys from a Secret', async () => {
+    const objects = await withComponents(['s3-static-keys']);
+    const keys = envOf(objects, 's3-sync').filter((e) => e.name.startsWith('AWS_') && e.name !== 'AWS_REGION');
+    expect(keys.map((e) => [e.name, (e.valueFrom as any)?.secretKeyRef])).toEqual([
+      ['AWS_ACCESS_KEY_ID', { name: 'api-server-s3', key: 'AWS_ACCESS_KEY_ID' }],
+      ['AWS_SECRET_ACCESS_KEY', { name: 'api-server-s3', key: 'AWS_SECRET_ACCESS_KEY' }],
+    ]);
+    const ds = objects.find((o) => o.kind === 'DaemonSet')!;
+    for (const c of podTemplate(ds)!.spec.containers.filter((c) => c.name !== 's3-sync')) {
+      expect(JSON.stringify(c), c.name).not.toMatch(/secretKeyRef|AWS_SECRET/);
+    }
+  });
+
+  it('s3-endpoint (with static keys and an overlay URL) sets S3_ENDPOINT and path style for s3-sync', async () => {
+    const objects = await withComponents(['s3-endpoint', 's3-static-keys'], [
+      'patches:',
+      '  - target: { kind: ConfigMap, name: api-server-config }',
+      '    patch: |-',
+      '      - { op: replace, path: /data/S3_ENDPOINT, value: "https://minio.storage.svc:9000" }',
+      '',
+    ].join('\n'));
+    const config = objects.find((o) => o.kind === 'ConfigMap') as any;
+    expect(config.data).toMatchObject({ S3_ENDPOINT: 'https://minio.storage.svc:9000', S3_FORCE_PATH_STYLE: 'true' });
+    const env = envOf(objects, 's3-sync');
+    expect(env.find((e) => e.name === 'S3_ENDPOINT')?.valueFrom?.configMapKeyRef?.key).toBe('S3_ENDPOINT');
+    expect(env.find((e) => e.name === 'S3_FORCE_PATH_STYLE')?.valueFrom?.configMapKeyRef?.key).toBe('S3_FORCE_PATH_STYLE');
+    expect(env.some((e) => e.name === 'AWS_ACCESS_KEY_ID')).toBe(true);
+  });
+
+  it('a component mistake fails the schema check (so the checks above can fail)', async () => {
+    const objects = await withComponents(['s3-static-keys']);
+    (container(objects.find((o) => o.kind === 'DaemonSet')!, 's3-sync').env!.at(-1)!.valueFrom as any).secretKeyRef = { key: 7 };
+    expect(() => new apps.DaemonSet(objects.find((o) => o.kind === 'DaemonSet') as any).validate()).toThrow(/secretKeyRef/);
+  });
+});
+
+describe('image names', () => {
+  /** Every image reference in deploy/ (container images and kustomize newName/name). */
+  async function imageRefs(): Promise<string[]> {
+    const out = spawnSync('grep', ['-rhoE', '(image|newName|name): *[^ ,}]+', join(ROOT, 'deploy')], { encoding: 'utf8' }).stdout;
+    return out.split('\n').filter((l) => /^(image|newName):/.test(l) || /^name: .*\//.test(l)).map((l) => l.replace(/^\w+: */, ''));
+  }
+
+  it('no manifest names one of our images in a registry namespace we do not own (a bare owner/name is Docker Hub)', async () => {
+    const refs = (await imageRefs()).filter((r) => r.includes('api-server/'));
+    expect(refs.length).toBeGreaterThan(20);
+    // Our images carry a registry host first (a dot or a port in it, or localhost).
+    const unowned = refs.filter((r) => !/^([^/]*[.:][^/]*|localhost)\//.test(r));
+    expect(unowned).toEqual([]);
+  });
+
+  it('the check above catches a Docker Hub namespace', () => {
+    expect(/^([^/]*[.:][^/]*|localhost)\//.test('api-server/renderer:0.1.0')).toBe(false);
+  });
+
+  it('overlays/local-registry points all six images at the local registry', async () => {
+    const ds = (await kustomize(join(BASE, 'overlays/local-registry'))).find((o) => o.kind === 'DaemonSet')!;
+    const ours = podTemplate(ds)!.spec.containers.filter((c) => c.image.includes('/api-server/')).map((c) => c.image);
+    expect(ours.sort()).toEqual(['haproxy-supervisor', 'log-shipper', 'metrics', 'registrator', 'renderer', 's3-sync'].map((c) => `127.0.0.1:5000/api-server/${c}:0.1.0`));
   });
 });

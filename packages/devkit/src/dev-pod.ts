@@ -104,7 +104,7 @@ export class DevPod {
         workDir: opts.workDir,
         nodeName: hostname(),
         nodeIp: '127.0.0.1',
-        ownImagePrefix: 'api-server/',
+        ownImagePrefix: 'registry.example.com/api-server/',
         skip: (await engineSocketPresent()) ? {} : { registrator: `no container engine at ${DOCKER_SOCKET}` },
         overrides: {
           ...addresses,

@@ -69,7 +69,8 @@ export function planPod(objects: K8sObject[], opts: PlanOptions): { plans: Proce
   return { plans, skipped };
 }
 
-function resolveEnv(c: Container, configMaps: Map<string, Record<string, string>>, opts: PlanOptions): Record<string, string> {
+/** A container's environment resolved the way the kubelet does (values, ConfigMap keys, downward API, $(VAR)). */
+export function resolveEnv(c: Container, configMaps: Map<string, Record<string, string>>, opts: Pick<PlanOptions, 'nodeName' | 'nodeIp'>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of c.env ?? []) {
     let value: string;

@@ -147,7 +147,7 @@ export class Supervisor {
     this.master = null;
     if (master) {
       this.o.log.info({ pid: master.pid }, 'soft-stopping HAProxy');
-      await stopMaster(master, this.o.stopTimeoutMs);
+      await stopMaster(master, this.o.stopTimeoutMs, this.o.paths.masterSocket);
     }
     this.o.metrics.running.set(0);
     await this.o.state.update({ haproxy: { running: false } });

@@ -4,6 +4,7 @@ import { PipelineError } from '@api-server/core';
 import { execa } from 'execa';
 import { cliCommand } from './cli.js';
 import { parseDiagnostics, primaryDiagnostic } from '@api-server/haproxy';
+import { onlyIdleConnections } from './idle-stop.js';
 import type { MasterLog } from './master-log.js';
 import { currentWorker, parseShowProc, type ProcTable } from './show-proc.js';
 
@@ -106,8 +107,11 @@ async function startFailure(paths: MasterPaths, log: MasterLog, why: string): Pr
 /**
  * Soft stop: SIGUSR1 to the master (workers finish their connections, bounded by
  * `hard-stop-after`), then wait. After `timeoutMs`, SIGTERM (hard stop), then SIGKILL.
+ * With `masterSocket`, the wait ends early with a SIGTERM once the workers hold only
+ * idle keep-alive connections (twice in a row, 250 ms apart): no request is cut, and
+ * idle clients do not hold the stop for `hard-stop-after`.
  */
-export async function stopMaster(master: Master, timeoutMs: number): Promise<void> {
+export async function stopMaster(master: Master, timeoutMs: number, masterSocket?: string): Promise<void> {
   const steps: Array<[NodeJS.Signals, number]> = [
     ['SIGUSR1', timeoutMs],
     ['SIGTERM', 5000],
@@ -119,8 +123,19 @@ export async function stopMaster(master: Master, timeoutMs: number): Promise<voi
     } catch {
       return;
     }
-    const done = await Promise.race([master.exited.then(() => true), sleep(wait).then(() => false)]);
+    const idle = signal === 'SIGUSR1' && masterSocket ? untilOnlyIdle(masterSocket, master.exited) : new Promise<never>(() => {});
+    const done = await Promise.race([master.exited.then(() => true), idle.then(() => false), sleep(wait).then(() => false)]);
     if (done) return;
+  }
+}
+
+/** Resolves once the workers hold only idle connections, or the master is gone (the race has then ended). */
+async function untilOnlyIdle(masterSocket: string, exited: Promise<void>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let streak = 0; !gone && streak < 2; ) {
+    await sleep(250);
+    streak = (await onlyIdleConnections(masterSocket).catch(() => false)) ? streak + 1 : 0;
   }
 }
 
