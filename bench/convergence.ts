@@ -14,7 +14,7 @@
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { publishVersion } from '../packages/core/src/index.js';
 import { cliCommand } from '../packages/haproxy-supervisor/src/haproxy/cli.js';
@@ -25,6 +25,7 @@ import { DemoInstance, metricValue } from '../test/helpers/pipeline.js';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { pool } from '../test/helpers/pool.js';
 import { percentile } from './percentile.js';
+import { readStages, stageTable, type StageSample } from './stages.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10);
@@ -139,6 +140,15 @@ class Probe {
   }
 }
 
+/** CPU time (user + system) a process has used so far, ms; NaN when it is gone. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  const stat = pid ? await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return stat ? (ticks * 1000) / 100 : Number.NaN;
+}
+
 /** Peak resident memory of a process (VmHWM), MB; NaN when it is gone. */
 async function peakRssMb(pid: number | undefined): Promise<number> {
   const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : '';
@@ -202,14 +212,19 @@ async function main(): Promise<void> {
     const supMetrics = async () => (await getText(`http://127.0.0.1:${supervisorPort}/metrics`)).body;
     const runtimeBefore = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
 
+    const cpuPids = { renderer: procs[0]!.pid, supervisor: procs[1]!.pid };
+    const cpuBefore = { renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor) };
     const ops = ['critical', 'passing', 'deregister', 'register'] as const;
     const samples: Record<(typeof ops)[number], number[]> = { critical: [], passing: [], deregister: [], register: [] };
     const timeouts: string[] = [];
+    const stages: StageSample[] = [];
+    let missingStages = 0;
     for (let c = 0; c < CHANGES; c++) {
       const op = ops[c % 4]!;
       const k = Math.floor(c / 4) % INSTANCES;
       const id = `probe-${k}`;
       const t0 = performance.now();
+      const wall0 = Date.now();
       if (op === 'critical') await consul.setHealth(id, false);
       else if (op === 'passing') await consul.setHealth(id, true);
       else if (op === 'deregister') await consul.deregister(id);
@@ -222,10 +237,20 @@ async function main(): Promise<void> {
       }
       if (at === null) timeouts.push(`${op} ${id}`);
       else samples[op].push(at - t0);
+      const stage = await readStages(shared, wall0);
+      if (stage) stages.push(stage);
+      else missingStages++;
       probe.trim(performance.now() - 2000);
       await sleep(50);
     }
     const reloadsAfter = await reloads();
+    // Control-plane CPU per change (HAProxy's own is dominated by the probe traffic, so left out).
+    const cpuPerChangeMs = {
+      renderer: (await cpuMs(cpuPids.renderer)) - cpuBefore.renderer,
+      supervisor: (await cpuMs(cpuPids.supervisor)) - cpuBefore.supervisor,
+    };
+    for (const k of ['renderer', 'supervisor'] as const) cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
+    console.log(`CPU per change (ms, user+system over ${CHANGES} changes): ${JSON.stringify(cpuPerChangeMs)}`);
     const proc = parseShowProc(await cliCommand(master, 'show proc'))!;
     const peakRss = {
       rendererMb: await peakRssMb(procs[0]!.pid),
@@ -247,10 +272,17 @@ async function main(): Promise<void> {
     console.log('| change | n | p50 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.change} | ${r.n} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+    // Where the time goes: per stage, from the supervisor's lastChange (state file) per sample.
+    const breakdown = stageTable(stages);
+    console.log(`\nstages (${stages.length} samples with a breakdown, ${missingStages} without; methods: ${[...new Set(stages.map((s) => s.method))].join(',')})\n`);
+    console.log('| stage | p50 ms | p99 ms | max ms |');
+    console.log('|---|---|---|---|');
+    for (const r of breakdown) console.log(`| ${r.stage} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+    console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, samplesMs: samples }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, cpuPerChangeMs, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();

@@ -5,8 +5,8 @@ import type { Source } from './source.js';
 
 export interface WatchOptions<T> {
   signal: AbortSignal;
-  /** Called with each value that differs from the last one delivered. */
-  onChange: (value: T) => void | Promise<void>;
+  /** Called with each value that differs from the last one delivered, and the index of the answer that carried it. */
+  onChange: (value: T, index: string | undefined) => void | Promise<void>;
   /** Called on each failed fetch; the loop retries with backoff. */
   onError?: (err: unknown, attempt: number, delayMs: number) => void;
   /** Called after each successful fetch, changed or not. */
@@ -40,7 +40,7 @@ export async function watch<T>(source: Source<T>, opts: WatchOptions<T>): Promis
       const changed = last === undefined || !equal(last.value, result.value);
       opts.onFetch?.(changed);
       if (changed) {
-        await opts.onChange(result.value);
+        await opts.onChange(result.value, result.index);
         // Only once handled: a value whose handling failed is delivered again next time.
         last = { value: result.value };
       }

@@ -5,8 +5,8 @@ import type { Query } from './queries.js';
 import { systemClock, type Clock } from './quiescence.js';
 
 export interface WatchEvents {
-  /** An answer that templates can see changed (first answer included). */
-  onChange(query: Query): void;
+  /** An answer that templates can see changed (first answer included); `index` is the answer's X-Consul-Index. */
+  onChange(query: Query, index: string | undefined): void;
   onFetch?(query: Query, changed: boolean): void;
   onError?(query: Query, err: unknown, attempt: number, delayMs: number): void;
   /** A health query answered empty and its previous instances are held. */
@@ -18,6 +18,8 @@ interface Entry {
   controller: AbortController;
   /** Latest answer as Consul gave it (the cache may hold older instances). */
   raw?: unknown;
+  /** Index of the latest answer (X-Consul-Index). */
+  index?: string;
   heldSince?: number;
   holdTimer?: unknown;
 }
@@ -75,7 +77,7 @@ export class DependencyWatches {
         minGapMs: this.opts.minGapMs ?? 250,
         jitter: 0.2,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-        onChange: (value) => this.accept(entry, value),
+        onChange: (value, index) => this.accept(entry, value, index),
         onFetch: (changed) => this.opts.events.onFetch?.(query, changed),
         onError: (err, attempt, delay) => this.opts.events.onError?.(query, err, attempt, delay),
       });
@@ -98,12 +100,13 @@ export class DependencyWatches {
     this.retain([]);
   }
 
-  private accept(entry: Entry, value: unknown): void {
+  private accept(entry: Entry, value: unknown, index: string | undefined): void {
     if (!this.entries.has(entry.query.id)) return;
     entry.raw = value;
+    entry.index = index;
     if (entry.query.kind !== 'health.service') {
       this.cache.set(entry.query.id, value);
-      this.opts.events.onChange(entry.query);
+      this.opts.events.onChange(entry.query, index);
       return;
     }
     this.applyHealth(entry);
@@ -129,7 +132,7 @@ export class DependencyWatches {
     }
     const changed = previous !== result.value;
     this.cache.set(entry.query.id, result.value);
-    if (changed) this.opts.events.onChange(entry.query);
+    if (changed) this.opts.events.onChange(entry.query, entry.index);
   }
 
   private clearHold(entry: Entry): void {
