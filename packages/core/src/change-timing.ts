@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -70,6 +70,7 @@ export async function writeChangeRecord(root: string, record: ChangeRecord): Pro
   const path = join(root, CHANGES_FILE);
   const tmp = join(root, `.${CHANGES_FILE}.${randomBytes(4).toString('hex')}.tmp`);
   try {
+    await mkdir(root, { recursive: true });
     await writeFile(tmp, `${JSON.stringify(record)}\n`);
     await rename(tmp, path);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { changeBreakdown, noteChange, secondsSince, writeChangeRecord, type ChangeRecord, type ChangeSeen } from '@api-server/core';
+import type { Logger } from '@api-server/core';
 import type { RendererMetrics } from './metrics.js';
 
 /**
@@ -34,9 +35,9 @@ export class ChangeTimes {
     for (const c of [...changes, ...later]) noteChange(this.pending, c);
   }
 
-  /** Writes the sidecar for a version about to be published. */
-  async write(root: string, record: ChangeRecord): Promise<void> {
-    await writeChangeRecord(root, record);
+  /** Writes the sidecar for a version about to be published; a failure costs only the measurement, never the publish. */
+  async write(root: string, record: ChangeRecord, log: Logger): Promise<void> {
+    await writeChangeRecord(root, record).catch((err: unknown) => log.warn({ err }, 'could not write rendered/changes.json: this version carries no change times'));
   }
 
   /** A version went live in `rendered/current`: observe every change it carries; the breakdown for the state file. */

@@ -208,7 +208,7 @@ export class Renderer {
       const release = buildRelease(out.files, ids, templates.id, out.held);
       // The sidecar goes first, so a reader that sees the new `current` finds its times.
       const record = { version: release.id, changes, passAt, renderedAt, writtenAt: Date.now() };
-      if (changes.length > 0 && (await readCurrent(this.rendered))?.id !== release.id) await this.changes.write(this.rendered, record);
+      if (changes.length > 0 && (await readCurrent(this.rendered))?.id !== release.id) await this.changes.write(this.rendered, record, log);
       const published = await publishVersion({ root: this.rendered, keep: this.o.keepVersions }, release.files, release.id);
       carried = true;
       stopTimer();
