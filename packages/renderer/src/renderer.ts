@@ -35,6 +35,8 @@ export interface RendererOptions {
   workerHeapMb: number;
   waitMinMs: number;
   waitMaxMs: number;
+  /** Quiescence leading edge (RENDER_WAIT_LEADING). */
+  waitLeading?: boolean;
   templatesPollMs: number;
   emptyGraceMs: number;
   sourceFor: (query: Query) => Source<unknown>;
@@ -75,7 +77,7 @@ export class Renderer {
   consulConnectionLimit: number | undefined;
 
   constructor(private readonly o: RendererOptions) {
-    this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs });
+    this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs, leading: o.waitLeading ?? false });
     this.changes = new ChangeTimes(o.metrics);
     this.held = new HeldFiles({ rendered: this.rendered, log: o.log, metrics: o.metrics });
     this.worker = new RenderWorker({
