@@ -41,6 +41,8 @@ export class DependencyWatches {
       events: WatchEvents;
       emptyGraceMs: number;
       minGapMs?: number;
+      /** Answers that may re-arm at once before `minGapMs` paces them (core `watch` burst). */
+      burst?: number;
       backoff?: BackoffOptions;
       clock?: Clock;
     },
@@ -69,12 +71,15 @@ export class DependencyWatches {
       const signal = AbortSignal.any([this.opts.signal, controller.signal]);
       void watch(this.opts.sourceFor(query), {
         signal,
-        // After a quick answer (a change), wait 250-300 ms before re-arming: a flapping
-        // service costs at most ~4 requests/s, and later changes are seen in one slice.
-        // The spread is kept small on purpose: the watches that saw one burst re-arm
-        // within 50 ms of each other, so quiescence (min 50 ms) folds their next answers
-        // into one version. Idle re-arms are spread by the jittered `wait` instead.
+        // Re-arming is rate-limited, not delayed: up to 3 answers in a row re-arm at once
+        // (the next change after a quick one is seen when it happens, not 250 ms later),
+        // then one per 250-300 ms, so a flapping service still costs at most ~4
+        // requests/s in the long run and its later changes are seen in slices. The
+        // spread is kept small on purpose: the watches that saw one burst re-arm within
+        // 50 ms of each other, so quiescence (min 50 ms) folds their next answers into
+        // one version. Idle re-arms are spread by the jittered `wait` instead.
         minGapMs: this.opts.minGapMs ?? 250,
+        burst: this.opts.burst ?? 3,
         jitter: 0.2,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
         onChange: (value, index) => this.accept(entry, value, index),
