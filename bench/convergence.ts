@@ -10,7 +10,8 @@
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
  * BENCH_LOG (file for the components' logs),
- * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer and the supervisor).
+ * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync),
+ * BENCH_S3 (1: the template comes through s3rver and s3-sync, so its RSS and CPU are measured too; 0: written to templates/).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -22,6 +23,7 @@ import { parseShowProc } from '../packages/haproxy-supervisor/src/haproxy/show-p
 import { ComponentProcess, getText } from '../test/helpers/component.js';
 import { ConsulDev, consulBin } from '../test/helpers/consul.js';
 import { DemoInstance, metricValue } from '../test/helpers/pipeline.js';
+import { S3Dev } from '../test/helpers/s3.js';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { pool } from '../test/helpers/pool.js';
 import { percentile } from './percentile.js';
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
   const instances: DemoInstance[] = [];
   const procs: ComponentProcess[] = [];
   let probe: Probe | undefined;
+  const s3 = process.env.BENCH_S3 === '0' ? undefined : await S3Dev.start(['routing']);
   try {
     let t = performance.now();
     const background = Array.from({ length: (SERVICES - 1) * INSTANCES }, (_, k) => [Math.floor(k / INSTANCES), k % INSTANCES] as const);
@@ -176,7 +179,8 @@ async function main(): Promise<void> {
       await consul.register({ id: `probe-${i}`, name: 'probe', address: '127.0.0.1', port: inst.port });
     }
     console.log(`registered ${SERVICES} services x ${INSTANCES} instances in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await publishVersion({ root: join(shared, 'templates') }, [{ path: '20-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
+    if (s3) await s3.put('routing', 'prod/20-all.cfg.hbs', TEMPLATE);
+    else await publishVersion({ root: join(shared, 'templates') }, [{ path: '20-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
 
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
     // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
         HAPROXY_HARD_STOP_AFTER: '5s',
       }).start(),
     );
+    if (s3) procs.push(new ComponentProcess('s3-sync', { ...common, ...s3.env(), METRICS_ADDR: `127.0.0.1:${await freePort()}`, SOURCE_URL: 's3://routing/prod', SYNC_INTERVAL_MS: '15000' }).start());
     t = performance.now();
     await waitFor(async () => (await getText(`http://127.0.0.1:${supervisorPort}/readyz`).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 300_000, intervalMs: 200, what: 'supervisor ready' });
     console.log(`first config live in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -212,8 +217,8 @@ async function main(): Promise<void> {
     const supMetrics = async () => (await getText(`http://127.0.0.1:${supervisorPort}/metrics`)).body;
     const runtimeBefore = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
 
-    const cpuPids = { renderer: procs[0]!.pid, supervisor: procs[1]!.pid };
-    const cpuBefore = { renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor) };
+    const cpuPids = { renderer: procs[0]!.pid, supervisor: procs[1]!.pid, s3Sync: procs[2]?.pid };
+    const cpuBefore = { renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor), s3Sync: await cpuMs(cpuPids.s3Sync) };
     const ops = ['critical', 'passing', 'deregister', 'register'] as const;
     const samples: Record<(typeof ops)[number], number[]> = { critical: [], passing: [], deregister: [], register: [] };
     const timeouts: string[] = [];
@@ -248,13 +253,15 @@ async function main(): Promise<void> {
     const cpuPerChangeMs = {
       renderer: (await cpuMs(cpuPids.renderer)) - cpuBefore.renderer,
       supervisor: (await cpuMs(cpuPids.supervisor)) - cpuBefore.supervisor,
+      s3Sync: (await cpuMs(cpuPids.s3Sync)) - cpuBefore.s3Sync,
     };
-    for (const k of ['renderer', 'supervisor'] as const) cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
+    for (const k of ['renderer', 'supervisor', 's3Sync'] as const) cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
     console.log(`CPU per change (ms, user+system over ${CHANGES} changes): ${JSON.stringify(cpuPerChangeMs)}`);
     const proc = parseShowProc(await cliCommand(master, 'show proc'))!;
     const peakRss = {
       rendererMb: await peakRssMb(procs[0]!.pid),
       supervisorMb: await peakRssMb(procs[1]!.pid),
+      s3SyncMb: await peakRssMb(procs[2]?.pid),
       haproxyMasterMb: await peakRssMb(proc.master.pid),
       haproxyWorkerMb: await peakRssMb(proc.workers[0]?.pid),
     };
@@ -291,6 +298,7 @@ async function main(): Promise<void> {
     for (const p of procs.reverse()) await p.stop();
     await Promise.all(instances.map((i) => i.stop()));
     await consul.destroy();
+    await s3?.stop();
     await rm(root, { recursive: true, force: true });
   }
 }
