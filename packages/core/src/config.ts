@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Variables every component reads (ARCHITECTURE.md, "processes, ports, environment"). */
+/** Variables every component reads (docs/architecture.md, "processes, ports, environment"). */
 export const commonEnv = {
   SHARED_DIR: z.string().min(1).default('/shared'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

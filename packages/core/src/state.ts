@@ -4,7 +4,7 @@ import { describeError } from './errors.js';
 
 export type StageStatus = 'ok' | 'degraded' | 'failing';
 
-/** `state/<component>.json` (ARCHITECTURE.md, "shared directories"). */
+/** `state/<component>.json` (docs/architecture.md, "shared directories"). */
 export interface StageState {
   component: string;
   version: string;

@@ -10,7 +10,7 @@ export interface VersionFile {
   data: Uint8Array;
 }
 
-/** Where a stage publishes: `<root>/current` -> `releases/<id>/` (ARCHITECTURE.md, principle 2). */
+/** Where a stage publishes: `<root>/current` -> `releases/<id>/` (docs/architecture.md, principle 2). */
 export interface VersionStore {
   root: string;
   /** Versions kept besides `current` (default 5). */

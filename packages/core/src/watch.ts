@@ -28,7 +28,7 @@ export interface WatchOptions<T> {
 }
 
 /**
- * The one watch loop every source runs in (STYLE.md, convention 3): remembers the
+ * The one watch loop every source runs in: remembers the
  * index, resets it when it goes backwards (a Consul restart or snapshot restore),
  * skips identical results, paces calls, and retries with jittered backoff forever.
  * Resolves when the signal aborts.

@@ -12,7 +12,7 @@ const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../.
 export const consulBin = (repoRoot = REPO_ROOT) => process.env.CONSUL_BIN ?? resolve(repoRoot, 'tools/consul');
 
 /**
- * A real `consul agent -dev` on loopback ports (FIELD-NOTES: ready when the leader is
+ * A real `consul agent -dev` on loopback ports (measured here: ready when the leader is
  * known), for the local pod and the tests.
  */
 export class ConsulDev {

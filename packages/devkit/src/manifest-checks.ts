@@ -1,7 +1,7 @@
 import { containersOf, podTemplate, type Container, type K8sObject } from './kustomize.js';
 
 /**
- * Who writes and who reads each shared directory (ARCHITECTURE.md, "shared
+ * Who writes and who reads each shared directory (docs/architecture.md, "shared
  * directories"): a writer mounts it read-write, a reader read-only, nobody else at all.
  * state/ and textfile/ are written by every component, each its own file.
  */

@@ -14,7 +14,7 @@ const syslogAddr = z.string().refine((v) => isOff(v) || parseHostPort(v, '127.0.
   message: 'expected host:port, or "off" to disable',
 });
 
-/** Environment of the supervisor (ARCHITECTURE.md, "processes, ports, environment"). */
+/** Environment of the supervisor (docs/architecture.md, "processes, ports, environment"). */
 export const envShape = {
   HAPROXY_BIN: z.string().min(1).default('haproxy'),
   /** Seconds between failing /readyz and soft-stopping HAProxy on SIGTERM. */

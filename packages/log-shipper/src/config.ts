@@ -20,7 +20,7 @@ const optionalUrl = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
 
-/** Environment of log-shipper (ARCHITECTURE.md, "processes, ports, environment"). */
+/** Environment of log-shipper (docs/architecture.md, "processes, ports, environment"). */
 export const envShape = {
   LOG_DIR: z.string().min(1).default('/var/log/api-server'),
   /** Rotate when `haproxy.log` would grow past this (bytes). */

@@ -5,7 +5,7 @@ import { addressEnv, intFromEnv, z } from '@api-server/core';
 export const DEFAULT_METRICS_ADDR = ':9705';
 
 /**
- * Environment of the metrics component (ARCHITECTURE.md, "processes, ports,
+ * Environment of the metrics component (docs/architecture.md, "processes, ports,
  * environment"). Validated once at start; a bad value exits 2 naming the variable.
  */
 export const envShape = {

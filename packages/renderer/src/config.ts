@@ -2,7 +2,7 @@ import { boolFromEnv, intFromEnv, listFromEnv, z } from '@api-server/core';
 import { DEFAULT_LIMITS } from './render/limits.js';
 import { parseConsulAddr } from './sources/consul-client.js';
 
-/** The renderer's environment (ARCHITECTURE.md, "processes, ports, environment"). */
+/** The renderer's environment (docs/architecture.md, "processes, ports, environment"). */
 export const rendererEnv = {
   CONSUL_HTTP_ADDR: z
     .string()

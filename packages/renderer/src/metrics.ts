@@ -72,6 +72,12 @@ export function rendererMetrics(registry: Registry) {
       labelNames: ['field'] as const,
       registers,
     }),
+    serviceInstances: new Gauge({
+      name: 'renderer_service_instances',
+      help: 'Instances each (service ..) query of the templates answers now (healthy ones unless passing=false). 0: the backend renders without servers, which HAProxy still reports as UP.',
+      labelNames: ['service', 'query'] as const,
+      registers,
+    }),
     waiting: new Gauge({ name: 'renderer_queries_waiting', help: 'Queries the templates use that have not answered yet.', registers }),
     held: new Gauge({ name: 'renderer_held_files', help: 'Output files held at their last good version because their template failed.', registers }),
     holdEvents: new Counter({
@@ -107,6 +113,7 @@ export const TEXTFILE_FAMILIES = [
   'renderer_empty_results_held_total',
   'renderer_queries_waiting',
   'renderer_refused_values',
+  'renderer_service_instances',
   'renderer_held_files',
   'renderer_holds_total',
 ];

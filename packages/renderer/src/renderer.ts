@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import { ChangeTimes } from './change-times.js';
 import { HeldFiles } from './held-files.js';
 import { applyTotalCap, withHeldOutputs } from './held.js';
+import { reportServiceCounts, serviceCounts } from './service-instances.js';
 import { TEXTFILE_FAMILIES, type RendererMetrics } from './metrics.js';
 import type { Query } from './queries.js';
 import { Quiescence } from './quiescence.js';
@@ -187,6 +188,7 @@ export class Renderer {
       const renderedAt = Date.now();
       this.watches.ensure(result.dependencies);
       if (this.o.refusals) Object.assign(state.state, this.o.refusals.report(result.dependencies, metrics.refused));
+      reportServiceCounts(metrics.serviceInstances, serviceCounts(result.dependencies, this.watches.answers));
       metrics.watches.set(this.watches.size);
       this.checkConnectionBudget();
       metrics.waiting.set(result.missing.length);

@@ -36,7 +36,7 @@ const sourceUrl = z.string().transform((value, ctx) => {
   return parsed;
 });
 
-/** s3-sync's environment (ARCHITECTURE.md, "processes, ports, environment"), beside core's common variables. */
+/** s3-sync's environment (docs/architecture.md, "processes, ports, environment"), beside core's common variables. */
 export const envShape = {
   SOURCE_URL: sourceUrl,
   S3_ENDPOINT: z.url().optional(),

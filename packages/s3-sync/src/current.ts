@@ -1,6 +1,6 @@
 import { PipelineError } from '@api-server/core';
 
-/** The pointer object `<prefix>/CURRENT` (ARCHITECTURE.md, "S3 layout"). */
+/** The pointer object `<prefix>/CURRENT` (docs/architecture.md, "S3 layout"). */
 export interface CurrentPointer {
   /** The release folder to sync: `<prefix>/releases/<release>/`. */
   release: string;

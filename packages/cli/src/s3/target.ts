@@ -18,7 +18,7 @@ export function parseTarget(value: string | undefined, flag = '--to'): S3Target 
   return { bucket, prefix: trimmed ? `${trimmed}/` : '' };
 }
 
-/** The same variables s3-sync reads (ARCHITECTURE.md), so one environment serves both. */
+/** The same variables s3-sync reads (docs/architecture.md), so one environment serves both. */
 export const s3EnvShape = {
   S3_ENDPOINT: z.url().optional(),
   S3_FORCE_PATH_STYLE: boolFromEnv.default(false),

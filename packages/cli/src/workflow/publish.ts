@@ -51,7 +51,7 @@ async function readCurrent(store: ReleaseStore): Promise<CurrentRead | null> {
 const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
 
 /**
- * Uploads `files` as release `<id>` and points CURRENT at it (ARCHITECTURE.md "S3
+ * Uploads `files` as release `<id>` and points CURRENT at it (docs/architecture.md "S3
  * layout"). Order is what makes it safe: every file, then `releases/<id>.json`,
  * then CURRENT. A failure before the flip leaves CURRENT on the old release and the
  * new one never live; a re-run skips what is already there.

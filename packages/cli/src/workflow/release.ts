@@ -3,7 +3,7 @@ import { PipelineError, versionId, type VersionFile } from '@api-server/core';
 import type { StoredObject } from './store.js';
 
 /**
- * The release layout of ARCHITECTURE.md "S3 layout", as pure functions:
+ * The release layout of docs/architecture.md "S3 layout", as pure functions:
  *   releases/<id>/<files>   the template tree, immutable
  *   releases/<id>.json      metadata, written after the last file: its presence means complete
  *   CURRENT                 {"release": "<id>", ...}, written last

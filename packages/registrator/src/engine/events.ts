@@ -1,4 +1,4 @@
-/** One engine event, the fields used (FIELD-NOTES: `Type, Action, Actor{ID, Attributes}`). */
+/** One engine event, the fields used (measured here: `Type, Action, Actor{ID, Attributes}`). */
 export interface EngineEvent {
   type: string;
   action: string;

@@ -27,6 +27,27 @@ export function templateError(
   });
 }
 
+/**
+ * Handlebars reports a mistyped closing tag (`{{#each}}` ... `{{/eachh}}`) at the line of
+ * the block it opens ("each doesn't match eachh - 2:3"), but the typo is on the closing
+ * tag's line: that is where the author must look. Finds the first such closing tag after
+ * the opening line in the source and names both. Pure.
+ */
+export function closeTagMismatch(message: string, source: string): { line: number; column: number; message: string } | undefined {
+  const m = /^(\S+) doesn't match (\S+) - (\d+):(\d+)/.exec(message);
+  if (!m) return undefined;
+  const [, open, close, openLine] = m as unknown as [string, string, string, string];
+  const lines = source.split('\n');
+  const tag = new RegExp(`\\{\\{~?\\s*/\\s*${close.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*~?\\}\\}`);
+  for (let i = Number(openLine) - 1; i < lines.length; i++) {
+    const at = tag.exec(lines[i] ?? '');
+    if (at) {
+      return { line: i + 1, column: at.index, message: `closing tag {{/${close}}} does not match {{#${open}}} opened at line ${openLine}` };
+    }
+  }
+  return undefined;
+}
+
 function errorLine(err: unknown, message: string, ast?: Ast): number | undefined {
   const parsed = /(?:Parse|Lexical) error on line (\d+)/.exec(message);
   if (parsed) return Number(parsed[1]);

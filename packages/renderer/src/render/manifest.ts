@@ -1,7 +1,7 @@
 import { versionId, type VersionFile } from '@api-server/core';
 import type { RenderedFile } from './render-tree.js';
 
-/** `manifest.json` of a rendered version (ARCHITECTURE.md / renderer README). No timestamps: equal inputs, equal bytes. */
+/** `manifest.json` of a rendered version (docs/architecture.md / renderer README). No timestamps: equal inputs, equal bytes. */
 export interface Manifest {
   templates: string | null;
   files: Array<{ path: string; template: string | null }>;

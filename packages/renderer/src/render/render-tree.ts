@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import { PipelineError, type VersionFile } from '@api-server/core';
 import type { DataView } from '../data-view.js';
 import { compareStrings, type NodeInfo, type Query } from '../queries.js';
-import { templateError } from './errors.js';
+import { closeTagMismatch, templateError } from './errors.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
 import { formatHelpers } from './helpers-format.js';
 import { guardEach, isStringLengthError, outputTooLarge } from './limits.js';
@@ -168,6 +168,13 @@ function parse(hb: typeof Handlebars, file: VersionFile, where: { template: stri
   try {
     return hb.parse(source);
   } catch (err) {
+    const mismatch = closeTagMismatch(err instanceof Error ? err.message : String(err), source);
+    if (mismatch) {
+      return new PipelineError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
+        cause: err,
+        context: { ...where, line: mismatch.line, column: mismatch.column },
+      });
+    }
     return templateError(err, 'parse', where);
   }
 }

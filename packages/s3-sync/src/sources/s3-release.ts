@@ -18,7 +18,7 @@ export interface S3ReleaseOptions extends TreeLimits {
 }
 
 /**
- * An S3 prefix laid out as ARCHITECTURE.md "S3 layout" says. With a `CURRENT`
+ * An S3 prefix laid out as docs/architecture.md "S3 layout" says. With a `CURRENT`
  * pointer, a poll is one conditional GET (304 when nothing changed) and the
  * release folder it names is listed only when it changes. Without one, a poll is
  * one listing (per 1,000 objects) compared with the last. Only objects whose
