@@ -10,11 +10,12 @@
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
  * BENCH_LOG (file for the components' logs),
- * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer and the supervisor).
+ * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync),
+ * BENCH_S3 (1: the template comes through s3rver and s3-sync, so its RSS and CPU are measured too; 0: written to templates/).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { publishVersion } from '../packages/core/src/index.js';
 import { cliCommand } from '../packages/haproxy-supervisor/src/haproxy/cli.js';
@@ -22,9 +23,11 @@ import { parseShowProc } from '../packages/haproxy-supervisor/src/haproxy/show-p
 import { ComponentProcess, getText } from '../test/helpers/component.js';
 import { ConsulDev, consulBin } from '../test/helpers/consul.js';
 import { DemoInstance, metricValue } from '../test/helpers/pipeline.js';
+import { S3Dev } from '../test/helpers/s3.js';
 import { freePort, waitFor } from '../test/helpers/ports.js';
 import { pool } from '../test/helpers/pool.js';
 import { percentile } from './percentile.js';
+import { readStages, stageTable, type StageSample } from './stages.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10);
@@ -139,6 +142,15 @@ class Probe {
   }
 }
 
+/** CPU time (user + system) a process has used so far, ms; NaN when it is gone. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  const stat = pid ? await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return stat ? (ticks * 1000) / 100 : Number.NaN;
+}
+
 /** Peak resident memory of a process (VmHWM), MB; NaN when it is gone. */
 async function peakRssMb(pid: number | undefined): Promise<number> {
   const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : '';
@@ -156,6 +168,7 @@ async function main(): Promise<void> {
   const instances: DemoInstance[] = [];
   const procs: ComponentProcess[] = [];
   let probe: Probe | undefined;
+  const s3 = process.env.BENCH_S3 === '0' ? undefined : await S3Dev.start(['routing']);
   try {
     let t = performance.now();
     const background = Array.from({ length: (SERVICES - 1) * INSTANCES }, (_, k) => [Math.floor(k / INSTANCES), k % INSTANCES] as const);
@@ -166,7 +179,8 @@ async function main(): Promise<void> {
       await consul.register({ id: `probe-${i}`, name: 'probe', address: '127.0.0.1', port: inst.port });
     }
     console.log(`registered ${SERVICES} services x ${INSTANCES} instances in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await publishVersion({ root: join(shared, 'templates') }, [{ path: '20-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
+    if (s3) await s3.put('routing', 'prod/20-all.cfg.hbs', TEMPLATE);
+    else await publishVersion({ root: join(shared, 'templates') }, [{ path: '20-all.cfg.hbs', data: Buffer.from(TEMPLATE) }]);
 
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
     // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.
@@ -190,6 +204,7 @@ async function main(): Promise<void> {
         HAPROXY_HARD_STOP_AFTER: '5s',
       }).start(),
     );
+    if (s3) procs.push(new ComponentProcess('s3-sync', { ...common, ...s3.env(), METRICS_ADDR: `127.0.0.1:${await freePort()}`, SOURCE_URL: 's3://routing/prod', SYNC_INTERVAL_MS: '15000' }).start());
     t = performance.now();
     await waitFor(async () => (await getText(`http://127.0.0.1:${supervisorPort}/readyz`).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 300_000, intervalMs: 200, what: 'supervisor ready' });
     console.log(`first config live in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -202,14 +217,19 @@ async function main(): Promise<void> {
     const supMetrics = async () => (await getText(`http://127.0.0.1:${supervisorPort}/metrics`)).body;
     const runtimeBefore = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
 
+    const cpuPids = { renderer: procs[0]!.pid, supervisor: procs[1]!.pid, s3Sync: procs[2]?.pid };
+    const cpuBefore = { renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor), s3Sync: await cpuMs(cpuPids.s3Sync) };
     const ops = ['critical', 'passing', 'deregister', 'register'] as const;
     const samples: Record<(typeof ops)[number], number[]> = { critical: [], passing: [], deregister: [], register: [] };
     const timeouts: string[] = [];
+    const stages: StageSample[] = [];
+    let missingStages = 0;
     for (let c = 0; c < CHANGES; c++) {
       const op = ops[c % 4]!;
       const k = Math.floor(c / 4) % INSTANCES;
       const id = `probe-${k}`;
       const t0 = performance.now();
+      const wall0 = Date.now();
       if (op === 'critical') await consul.setHealth(id, false);
       else if (op === 'passing') await consul.setHealth(id, true);
       else if (op === 'deregister') await consul.deregister(id);
@@ -222,14 +242,26 @@ async function main(): Promise<void> {
       }
       if (at === null) timeouts.push(`${op} ${id}`);
       else samples[op].push(at - t0);
+      const stage = await readStages(shared, wall0);
+      if (stage) stages.push(stage);
+      else missingStages++;
       probe.trim(performance.now() - 2000);
       await sleep(50);
     }
     const reloadsAfter = await reloads();
+    // Control-plane CPU per change (HAProxy's own is dominated by the probe traffic, so left out).
+    const cpuPerChangeMs = {
+      renderer: (await cpuMs(cpuPids.renderer)) - cpuBefore.renderer,
+      supervisor: (await cpuMs(cpuPids.supervisor)) - cpuBefore.supervisor,
+      s3Sync: (await cpuMs(cpuPids.s3Sync)) - cpuBefore.s3Sync,
+    };
+    for (const k of ['renderer', 'supervisor', 's3Sync'] as const) cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
+    console.log(`CPU per change (ms, user+system over ${CHANGES} changes): ${JSON.stringify(cpuPerChangeMs)}`);
     const proc = parseShowProc(await cliCommand(master, 'show proc'))!;
     const peakRss = {
       rendererMb: await peakRssMb(procs[0]!.pid),
       supervisorMb: await peakRssMb(procs[1]!.pid),
+      s3SyncMb: await peakRssMb(procs[2]?.pid),
       haproxyMasterMb: await peakRssMb(proc.master.pid),
       haproxyWorkerMb: await peakRssMb(proc.workers[0]?.pid),
     };
@@ -247,10 +279,17 @@ async function main(): Promise<void> {
     console.log('| change | n | p50 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.change} | ${r.n} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+    // Where the time goes: per stage, from the supervisor's lastChange (state file) per sample.
+    const breakdown = stageTable(stages);
+    console.log(`\nstages (${stages.length} samples with a breakdown, ${missingStages} without; methods: ${[...new Set(stages.map((s) => s.method))].join(',')})\n`);
+    console.log('| stage | p50 ms | p99 ms | max ms |');
+    console.log('|---|---|---|---|');
+    for (const r of breakdown) console.log(`| ${r.stage} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} |`);
+    console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, samplesMs: samples }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, cpuPerChangeMs, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();
@@ -259,6 +298,7 @@ async function main(): Promise<void> {
     for (const p of procs.reverse()) await p.stop();
     await Promise.all(instances.map((i) => i.stop()));
     await consul.destroy();
+    await s3?.stop();
     await rm(root, { recursive: true, force: true });
   }
 }

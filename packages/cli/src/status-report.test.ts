@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StageState } from '@api-server/core';
-import { age, formatTable, heldReport, overallExitCode, statusRows } from './status-report.js';
+import { age, changeReport, formatTable, heldReport, overallExitCode, statusRows } from './status-report.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const state = (over: Partial<StageState>): StageState => ({
@@ -80,5 +80,23 @@ describe('heldReport: the supervisor', () => {
       "  50-a.cfg  from 50-a.cfg.hbs:3  HAPROXY_CHECK  since 2m ago: unknown keyword 'balanse'  (last good output runs)",
       '  0-early.cfg  from 0-early.cfg  POLICY_FILE_ORDER  since 60s ago: sorts before the global file  (left out)',
     ]);
+  });
+});
+
+describe('changeReport', () => {
+  it('shows each stage of the last change as time since the previous mark; control characters blanked', () => {
+    const states = new Map<string, StageState | Error>([
+      ['renderer', state({ component: 'renderer', lastChange: { query: 'health.service(web)', index: '42', seenAt: '2026-11-23T11:59:57Z', changes: 1, ms: { passStart: 21, rendered: 30, published: 34 } } })],
+      ['haproxy-supervisor', state({ component: 'haproxy-supervisor', lastChange: { query: 'kv\u001b[2J', index: '43', seenAt: '2026-11-23T11:59:58Z', changes: 3, method: 'runtime', ms: { passStart: 21, rendered: 30, supervisorSaw: 36, applied: 40 } } })],
+    ]);
+    expect(changeReport(states, now).split('\n')).toEqual([
+      'LAST CHANGE (ms from the renderer seeing the Consul change)',
+      '  renderer: health.service(web) index 42, seen 3s ago: wait 21 ms, render 9 ms, publish 4 ms; total 34 ms',
+      '  haproxy-supervisor: kv [2J index 43 +2 more, seen 2s ago: wait 21 ms, render 9 ms, to supervisor 6 ms, apply (runtime) 4 ms; total 40 ms',
+    ]);
+  });
+
+  it('nothing when no stage reports a change', () => {
+    expect(changeReport(new Map([['renderer', state({})]]), now)).toBe('');
   });
 });

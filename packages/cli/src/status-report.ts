@@ -90,3 +90,49 @@ export function heldReport(states: Map<string, StageState | Error>, now: Date): 
   }
   return blocks.join('\n');
 }
+
+/** A stage's `lastChange` (core `changeBreakdown`): ms after the renderer first saw the change. */
+interface LastChange {
+  query?: unknown;
+  index?: unknown;
+  seenAt?: unknown;
+  changes?: unknown;
+  method?: unknown;
+  ms?: unknown;
+}
+
+/** What each mark ends, in pipeline order. */
+const MARKS: ReadonlyArray<[string, string]> = [
+  ['passStart', 'wait'],
+  ['rendered', 'render'],
+  ['published', 'publish'],
+  ['supervisorSaw', 'to supervisor'],
+  ['applied', 'apply'],
+];
+
+/**
+ * Where the last change's time went: the supervisor's `lastChange` (Consul change seen
+ * by the renderer -> HAProxy runs it), or the renderer's when the supervisor has none.
+ * One line per stage that reports, each step as the time since the previous mark.
+ */
+export function changeReport(states: Map<string, StageState | Error>, now: Date): string {
+  const text = (v: unknown) => String(v ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200);
+  const lines: string[] = [];
+  for (const component of ['renderer', 'haproxy-supervisor']) {
+    const state = states.get(component);
+    const last = state && !(state instanceof Error) ? (state['lastChange'] as LastChange | undefined) : undefined;
+    if (!last || typeof last.ms !== 'object' || last.ms === null) continue;
+    const ms = last.ms as Record<string, unknown>;
+    let previous = 0;
+    const steps: string[] = [];
+    for (const [mark, name] of MARKS) {
+      const at = ms[mark];
+      if (typeof at !== 'number') continue;
+      steps.push(`${name}${mark === 'applied' && typeof last.method === 'string' ? ` (${text(last.method)})` : ''} ${at - previous} ms`);
+      previous = at;
+    }
+    const more = typeof last.changes === 'number' && last.changes > 1 ? ` +${last.changes - 1} more` : '';
+    lines.push(`  ${component}: ${text(last.query)} index ${text(last.index)}${more}, seen ${age(typeof last.seenAt === 'string' ? last.seenAt : null, now)}: ${steps.join(', ')}; total ${previous} ms`);
+  }
+  return lines.length > 0 ? ['LAST CHANGE (ms from the renderer seeing the Consul change)', ...lines].join('\n') : '';
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextIndex, watch } from './watch.js';
+import { nextIndex, paceDelay, watch } from './watch.js';
 import type { Source } from './source.js';
 
 describe('nextIndex', () => {
@@ -76,5 +76,32 @@ describe('watch when handling fails', () => {
       },
     });
     expect(attempts).toEqual(['v1', 'v1']);
+  });
+});
+
+describe('paceDelay (burst)', () => {
+  it('lets `burst` fetches go at once, then one per minGapMs', () => {
+    const bucket = { tokens: 3, at: 0 };
+    // Three quick changes 10 ms apart: no wait.
+    expect([paceDelay(bucket, 0, 250, 3), paceDelay(bucket, 10, 250, 3), paceDelay(bucket, 20, 250, 3)]).toEqual([0, 0, 0]);
+    // The fourth waits for a token: 30 ms accrued 0.12 of one, so 220 ms more.
+    expect(paceDelay(bucket, 30, 250, 3)).toBeCloseTo(220, 6);
+  });
+
+  it('refills while idle, never above burst', () => {
+    const bucket = { tokens: 0, at: 0 };
+    expect(paceDelay(bucket, 10_000, 250, 3)).toBe(0);
+    expect(bucket.tokens).toBe(2);
+    expect(paceDelay(bucket, 10_000, 250, 3)).toBe(0);
+    expect(paceDelay(bucket, 10_000, 250, 3)).toBe(0);
+    expect(paceDelay(bucket, 10_000, 250, 3)).toBe(250);
+  });
+
+  it('in the long run, one fetch per minGapMs', () => {
+    const bucket = { tokens: 3, at: 0 };
+    let now = 0;
+    for (let i = 0; i < 43; i++) now += paceDelay(bucket, now, 250, 3);
+    // 3 at once, then 40 more at 250 ms each.
+    expect(now).toBeCloseTo(40 * 250, 6);
   });
 });

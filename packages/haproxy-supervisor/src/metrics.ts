@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CHANGE_BUCKETS } from '@api-server/core';
 
 /** The supervisor's metric families; the same key figures go to its textfile. */
 export function createSupervisorMetrics(registry: Registry) {
@@ -53,6 +54,20 @@ export function createSupervisorMetrics(registry: Registry) {
       name: 'haproxy_supervisor_runtime_update_duration_seconds',
       help: 'Time to apply a server-only change through the runtime API (commands sent to last answer).',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    // Convergence stages from the renderer's "change first seen" (same host clock; README).
+    changeToSeen: new Histogram({
+      name: 'haproxy_supervisor_change_to_seen_seconds',
+      help: 'Time from a Consul change first seen by the renderer to the supervisor picking up the rendered version that carries it.',
+      buckets: CHANGE_BUCKETS,
+      registers,
+    }),
+    changeToApply: new Histogram({
+      name: 'haproxy_supervisor_change_to_apply_seconds',
+      help: 'Time from a Consul change first seen by the renderer to HAProxy running the version that carries it, by method: runtime (admin socket answered), reload (new worker confirmed), start.',
+      labelNames: ['method'] as const,
+      buckets: CHANGE_BUCKETS,
       registers,
     }),
     runtimeFallbacks: new Counter({

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
 import type { Registry } from 'prom-client';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
+import { ChangeTimes } from './change-times.js';
 import { heldError, HeldRecord, previousHeld } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
@@ -79,9 +80,12 @@ export class Supervisor {
   private checking: Promise<void> | undefined;
   /** Files of the live version held at their last good output (or left out), and why. */
   private readonly held: HeldRecord;
+  /** When the Consul changes a version carries were seen, and when each stage reached them. */
+  private readonly times: ChangeTimes;
 
   constructor(private readonly o: SupervisorOptions) {
     this.held = new HeldRecord(o.log, o.metrics.heldFiles);
+    this.times = new ChangeTimes(join(o.sharedDir, 'rendered'), o.metrics);
   }
 
   /** `/readyz`: null when HAProxy runs a live version and no shutdown has begun. */
@@ -127,6 +131,7 @@ export class Supervisor {
   /** A new rendered version was published: apply it (or the newest one after it) soon. */
   offer(pointer: RenderedPointer | null): void {
     if (!pointer) return;
+    this.times.offered(pointer.id);
     this.wanted = pointer;
     this.draining ??= this.drain().finally(() => (this.draining = undefined));
   }
@@ -164,7 +169,7 @@ export class Supervisor {
   private async apply(pointer: RenderedPointer): Promise<void> {
     const { o } = this;
     o.state.attempt();
-    const live = await o.live.current();
+    const [live] = await Promise.all([o.live.current(), this.times.applying(pointer.id)]);
     const built = await buildCandidate({ rendered: pointer, globalText: o.globalText, live: live?.files ?? null, liveJudged: live ? this.checked.has(live.id) : false, previous: this.held.current });
     if (!built.ok) return this.rejected(built.error, pointer);
     const { candidate } = built;
@@ -268,6 +273,8 @@ export class Supervisor {
       return;
     }
     o.metrics.runtimeDuration.observe(seconds);
+    // Routing changed when the commands were answered; the state file is written with the check's outcome.
+    this.noteApplied(candidate.rendered.id, 'runtime');
     o.metrics.updates.inc({ method: 'runtime' });
     o.state.count('runtimeUpdates');
     o.log.info({ method: 'runtime', reason, candidate: candidate.id, rendered: candidate.rendered.id, commands: result.commands, seconds }, 'applied through the runtime API, no reload');
@@ -372,6 +379,7 @@ export class Supervisor {
     try {
       this.attach(await startMaster(this.o.paths, this.o.masterLog));
       this.o.log.info({ pid: this.master?.pid, live: candidate.id }, 'HAProxy started');
+      this.noteApplied(candidate.rendered.id, 'start');
       this.applyError = null;
       await this.recordOk(candidate.id, await showProc(this.o.paths.masterSocket), { rendered: candidate.rendered.id });
     } catch (err) {
@@ -404,6 +412,7 @@ export class Supervisor {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     o.metrics.reloadDuration.observe(seconds);
     if (outcome.ok) {
+      this.noteApplied(candidate.rendered.id, 'reload');
       o.applier.clear();
       this.forgetApplied(candidate.rendered.id);
       o.metrics.pendingDeletions.set(0);
@@ -485,6 +494,12 @@ export class Supervisor {
       }
       this.restarting = false;
     })();
+  }
+
+  /** `rendered` runs in HAProxy now: the change-to-apply histogram, and `lastChange` for the next state write. */
+  private noteApplied(rendered: string, method: 'runtime' | 'reload' | 'start'): void {
+    const lastChange = this.times.applied(rendered, method);
+    if (lastChange) this.o.state.state['lastChange'] = lastChange;
   }
 
   private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {

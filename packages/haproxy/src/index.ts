@@ -1,5 +1,5 @@
 export {
-  parseSections, parseConfigText, configFiles, isConfigFile, parseServerLine, normalize, configWords, sectionName, lastValue, optionState,
+  parseSections, parseConfigText, fileSections, configFiles, isConfigFile, parseServerLine, normalize, configWords, sectionName, lastValue, optionState,
   SECTION_KINDS, type Section, type ServerLine, type ConfigLine,
 } from './sections.js';
 export { parseDiagnostics, primaryDiagnostic, findingColumn, placeDiagnostic, placeDiagnostics, type Diagnostic, type PlacedDiagnostic, type ProxyDeclaration } from './diagnostics.js';

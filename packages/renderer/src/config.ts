@@ -17,6 +17,8 @@ export const rendererEnv = {
   /** Quiescence: render once no change arrived for MIN ms, but at most MAX ms after the first change. */
   RENDER_WAIT_MIN_MS: intFromEnv(0).default(50),
   RENDER_WAIT_MAX_MS: intFromEnv(0).default(1000),
+  /** Leading edge: a change after a quiet period renders at once; only changes following it within MIN wait. */
+  RENDER_WAIT_LEADING: boolFromEnv.default(true),
   /** How long a health query that went empty keeps its previous instances. 0 turns the hold off. */
   RENDER_EMPTY_GRACE_MS: intFromEnv(0).default(30_000),
   /**

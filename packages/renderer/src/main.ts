@@ -48,6 +48,7 @@ await runComponent({
       workerHeapMb: env.RENDER_WORKER_MAX_HEAP_MB,
       waitMinMs: env.RENDER_WAIT_MIN_MS,
       waitMaxMs: env.RENDER_WAIT_MAX_MS,
+      waitLeading: env.RENDER_WAIT_LEADING,
       templatesPollMs: env.RENDER_TEMPLATES_POLL_MS,
       emptyGraceMs: env.RENDER_EMPTY_GRACE_MS,
       sourceFor: (query) => sourceFor(query, client),

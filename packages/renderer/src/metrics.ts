@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CHANGE_BUCKETS } from '@api-server/core';
 
 /** The renderer's own metrics (README, "Metrics"). */
 export function rendererMetrics(registry: Registry) {
@@ -14,6 +15,26 @@ export function rendererMetrics(registry: Registry) {
       name: 'renderer_render_duration_seconds',
       help: 'Time to render the template tree and publish it.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    // Convergence stages, each from the moment the renderer first saw a change (README,
+    // "Where the convergence time goes"); unlabelled, so a scrape stays cheap.
+    changeToPass: new Histogram({
+      name: 'renderer_change_to_pass_start_seconds',
+      help: 'Time from a Consul change (or templates version) first seen to the start of the render pass that carries it: quiescence wait plus a pass still running.',
+      buckets: CHANGE_BUCKETS,
+      registers,
+    }),
+    changeToRender: new Histogram({
+      name: 'renderer_change_to_render_seconds',
+      help: 'Time from a change first seen to the render worker answering for the pass that carries it (published versions only).',
+      buckets: CHANGE_BUCKETS,
+      registers,
+    }),
+    changeToPublish: new Histogram({
+      name: 'renderer_change_to_publish_seconds',
+      help: 'Time from a change first seen to rendered/current naming the version it produced.',
+      buckets: CHANGE_BUCKETS,
       registers,
     }),
     watches: new Gauge({ name: 'renderer_watches', help: 'Active Consul watches (distinct queries the templates use).', registers }),

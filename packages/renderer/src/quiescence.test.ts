@@ -50,4 +50,33 @@ describe('Quiescence', () => {
     vi.advanceTimersByTime(2000);
     expect(fire).not.toHaveBeenCalled();
   });
+
+  it('leading: a change after a quiet period fires at once; changes within min after it coalesce', () => {
+    const fire = vi.fn();
+    const q = new Quiescence(fire, { minMs: 50, maxMs: 1000, leading: true }, clock);
+    q.trigger();
+    expect(fire).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(10);
+    q.trigger();
+    vi.advanceTimersByTime(20);
+    q.trigger();
+    expect(fire).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(50);
+    expect(fire).toHaveBeenCalledTimes(2);
+    // Quiet for min since the last fire: the next change is a leading edge again.
+    vi.advanceTimersByTime(50);
+    q.trigger();
+    expect(fire).toHaveBeenCalledTimes(3);
+    expect(q.pending).toBe(false);
+  });
+
+  it('leading: a steady stream still fires at most every max after the leading fire', () => {
+    const fire = vi.fn();
+    const q = new Quiescence(fire, { minMs: 50, maxMs: 1000, leading: true }, clock);
+    for (let t = 0; t < 1000; t += 20) {
+      q.trigger();
+      vi.advanceTimersByTime(20);
+    }
+    expect(fire.mock.calls.length).toBeLessThanOrEqual(2);
+  });
 });

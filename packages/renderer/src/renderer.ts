@@ -12,6 +12,7 @@ import {
   type StateReporter,
 } from '@api-server/core';
 import type { Registry } from 'prom-client';
+import { ChangeTimes } from './change-times.js';
 import { HeldFiles } from './held-files.js';
 import { applyTotalCap, withHeldOutputs } from './held.js';
 import { reportServiceCounts, serviceCounts } from './service-instances.js';
@@ -35,6 +36,8 @@ export interface RendererOptions {
   workerHeapMb: number;
   waitMinMs: number;
   waitMaxMs: number;
+  /** Quiescence leading edge (RENDER_WAIT_LEADING). */
+  waitLeading?: boolean;
   templatesPollMs: number;
   emptyGraceMs: number;
   sourceFor: (query: Query) => Source<unknown>;
@@ -69,12 +72,14 @@ export class Renderer {
   private overBudget = false;
   private readonly worker: RenderWorker;
   private readonly held: HeldFiles;
+  private readonly changes: ChangeTimes;
   private heldRetryTimer: NodeJS.Timeout | undefined;
   /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
   consulConnectionLimit: number | undefined;
 
   constructor(private readonly o: RendererOptions) {
-    this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs });
+    this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs, leading: o.waitLeading ?? false });
+    this.changes = new ChangeTimes(o.metrics);
     this.held = new HeldFiles({ rendered: this.rendered, log: o.log, metrics: o.metrics });
     this.worker = new RenderWorker({
       render: { ...o.render, env: allowedEnv(o.render), maxFileBytes: o.limits.maxFileBytes },
@@ -88,7 +93,10 @@ export class Renderer {
     });
     this.templates = new TemplatesInput(join(o.sharedDir, 'templates'), {
       pollMs: o.templatesPollMs,
-      onChange: () => this.quiet.trigger(),
+      onChange: () => {
+        this.changes.seen('templates', undefined);
+        this.quiet.trigger();
+      },
       onTick: o.beat,
     });
     this.watches = new DependencyWatches({
@@ -97,7 +105,10 @@ export class Renderer {
       emptyGraceMs: o.emptyGraceMs,
       ...(o.backoff ? { backoff: o.backoff } : {}),
       events: {
-        onChange: () => this.quiet.trigger(),
+        onChange: (query, index) => {
+          this.changes.seen(query.id, index);
+          this.quiet.trigger();
+        },
         onFetch: (query) => this.consulAnswered(query),
         onError: (query, err, attempt, delayMs) => this.consulFailed(query, err, attempt, delayMs),
         onHold: (query, held, graceMs) => {
@@ -161,6 +172,9 @@ export class Renderer {
     const { log, state, metrics } = this.o;
     this.o.beat();
     state.attempt();
+    const passAt = Date.now();
+    const changes = this.changes.take();
+    let carried = false;
     try {
       const templates = await this.templates.load();
       if (!templates) {
@@ -171,6 +185,7 @@ export class Renderer {
       const stopTimer = metrics.duration.startTimer();
       const skip = this.held.skip(templates.id, this.watches.answers);
       const result = await this.worker.render({ templates, data: { cache: this.watches.answers }, skip });
+      const renderedAt = Date.now();
       this.watches.ensure(result.dependencies);
       if (this.o.refusals) Object.assign(state.state, this.o.refusals.report(result.dependencies, metrics.refused));
       reportServiceCounts(metrics.serviceInstances, serviceCounts(result.dependencies, this.watches.answers));
@@ -195,12 +210,18 @@ export class Renderer {
       const ids = [...keep].sort();
       const out = withHeldOutputs(capped.files, this.held.list, await this.held.lastGood());
       const release = buildRelease(out.files, ids, templates.id, out.held);
+      // The sidecar goes first, so a reader that sees the new `current` finds its times.
+      const record = { version: release.id, changes, passAt, renderedAt, writtenAt: Date.now() };
+      if (changes.length > 0 && (await readCurrent(this.rendered))?.id !== release.id) await this.changes.write(this.rendered, record, log);
       const published = await publishVersion({ root: this.rendered, keep: this.o.keepVersions }, release.files, release.id);
+      carried = true;
       stopTimer();
       metrics.renders.inc({ result: published.changed ? 'published' : 'unchanged' });
       if (published.changed) {
         metrics.lastPublish.set(Date.now() / 1000);
         state.count('published');
+        const lastChange = this.changes.published(record, Date.now());
+        if (lastChange) state.state['lastChange'] = lastChange;
         log.info({ version: published.id, templates: templates.id, files: release.manifest.files.length, held: out.held.length, dependencies: ids.length }, 'published rendered version');
       } else {
         log.debug({ version: published.id }, 'rendered output unchanged');
@@ -218,6 +239,8 @@ export class Renderer {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.request(), delay);
     } finally {
+      // Not published (waiting, failed): the changes count from when they were seen, in the next pass.
+      if (!carried) this.changes.giveBack(changes);
       await writeTextfile(this.o.sharedDir, 'renderer', this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
         log.warn({ err }, 'could not write textfile metrics'),
       );

@@ -5,8 +5,8 @@ import type { Query } from './queries.js';
 import { systemClock, type Clock } from './quiescence.js';
 
 export interface WatchEvents {
-  /** An answer that templates can see changed (first answer included). */
-  onChange(query: Query): void;
+  /** An answer that templates can see changed (first answer included); `index` is the answer's X-Consul-Index. */
+  onChange(query: Query, index: string | undefined): void;
   onFetch?(query: Query, changed: boolean): void;
   onError?(query: Query, err: unknown, attempt: number, delayMs: number): void;
   /** A health query answered empty and its previous instances are held. */
@@ -18,6 +18,8 @@ interface Entry {
   controller: AbortController;
   /** Latest answer as Consul gave it (the cache may hold older instances). */
   raw?: unknown;
+  /** Index of the latest answer (X-Consul-Index). */
+  index?: string;
   heldSince?: number;
   holdTimer?: unknown;
 }
@@ -39,6 +41,8 @@ export class DependencyWatches {
       events: WatchEvents;
       emptyGraceMs: number;
       minGapMs?: number;
+      /** Answers that may re-arm at once before `minGapMs` paces them (core `watch` burst). */
+      burst?: number;
       backoff?: BackoffOptions;
       clock?: Clock;
     },
@@ -67,15 +71,18 @@ export class DependencyWatches {
       const signal = AbortSignal.any([this.opts.signal, controller.signal]);
       void watch(this.opts.sourceFor(query), {
         signal,
-        // After a quick answer (a change), wait 250-300 ms before re-arming: a flapping
-        // service costs at most ~4 requests/s, and later changes are seen in one slice.
-        // The spread is kept small on purpose: the watches that saw one burst re-arm
-        // within 50 ms of each other, so quiescence (min 50 ms) folds their next answers
-        // into one version. Idle re-arms are spread by the jittered `wait` instead.
+        // Re-arming is rate-limited, not delayed: up to 3 answers in a row re-arm at once
+        // (the next change after a quick one is seen when it happens, not 250 ms later),
+        // then one per 250-300 ms, so a flapping service still costs at most ~4
+        // requests/s in the long run and its later changes are seen in slices. The
+        // spread is kept small on purpose: the watches that saw one burst re-arm within
+        // 50 ms of each other, so quiescence (min 50 ms) folds their next answers into
+        // one version. Idle re-arms are spread by the jittered `wait` instead.
         minGapMs: this.opts.minGapMs ?? 250,
+        burst: this.opts.burst ?? 3,
         jitter: 0.2,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-        onChange: (value) => this.accept(entry, value),
+        onChange: (value, index) => this.accept(entry, value, index),
         onFetch: (changed) => this.opts.events.onFetch?.(query, changed),
         onError: (err, attempt, delay) => this.opts.events.onError?.(query, err, attempt, delay),
       });
@@ -98,12 +105,13 @@ export class DependencyWatches {
     this.retain([]);
   }
 
-  private accept(entry: Entry, value: unknown): void {
+  private accept(entry: Entry, value: unknown, index: string | undefined): void {
     if (!this.entries.has(entry.query.id)) return;
     entry.raw = value;
+    entry.index = index;
     if (entry.query.kind !== 'health.service') {
       this.cache.set(entry.query.id, value);
-      this.opts.events.onChange(entry.query);
+      this.opts.events.onChange(entry.query, index);
       return;
     }
     this.applyHealth(entry);
@@ -129,7 +137,7 @@ export class DependencyWatches {
     }
     const changed = previous !== result.value;
     this.cache.set(entry.query.id, result.value);
-    if (changed) this.opts.events.onChange(entry.query);
+    if (changed) this.opts.events.onChange(entry.query, entry.index);
   }
 
   private clearHold(entry: Entry): void {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseStateFile, type StageState } from '@api-server/core';
 import { EXIT, failure, type Command } from '../workflow/command-io.js';
-import { formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
+import { changeReport, formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
 export const statusHelp = `apictl status [--shared-dir DIR] [--json]
 
@@ -58,6 +58,8 @@ export async function status(opts: { sharedDir: string; json: boolean }, out: (s
     out(formatTable(rows));
     const held = heldReport(states, new Date());
     if (held) out(`\n${held}`);
+    const change = changeReport(states, new Date());
+    if (change) out(`\n${change}`);
   }
   return overallExitCode(rows);
 }

@@ -1,6 +1,6 @@
 import { parseAddress } from '../binds.js';
 import { GLOBAL_FILE, sortsBeforeGlobal } from '../global-section.js';
-import { configFiles, parseConfigText, type ConfigLine, type Section } from '../sections.js';
+import { configFiles, fileSections, type ConfigLine, type Section } from '../sections.js';
 import { globToRegExp } from './glob.js';
 import type { Policy, PolicyRule } from './schema.js';
 
@@ -55,7 +55,7 @@ export function checkPolicy(policy: Policy, files: ReadonlyArray<{ path: string;
       fileLevel('POLICY_NO_RULE', `no rule of the policy covers ${file.path}; add its name to a rule's files`, 'rules');
       continue;
     }
-    for (const section of parseConfigText(file.path, Buffer.from(file.data).toString('utf8'))) out.push(...checkSection(policy, match.rule, section, cache));
+    for (const section of fileSections(file)) out.push(...checkSection(policy, match.rule, section, cache));
   }
   return out;
 }

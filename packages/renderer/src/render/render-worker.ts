@@ -7,6 +7,9 @@ import { renderMemoryLimit, renderTimeout } from './limits.js';
 import type { FileFailure, RenderOptions, RenderResult } from './render-tree.js';
 import { fromWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
 
+/** The render worker's young generation, MB (V8 splits it into semi-spaces). */
+const WORKER_YOUNG_MB = 6;
+
 export interface RenderWorkerOptions {
   render: Pick<RenderOptions, 'env' | 'envAllow' | 'node' | 'maxFileBytes'>;
   /** Wall-clock budget of one template. */
@@ -82,7 +85,9 @@ export class RenderWorker {
     const worker = new Worker(workerEntry(), {
       eval: import.meta.url.endsWith('.ts'),
       workerData: init,
-      resourceLimits: { maxOldGenerationSizeMb: this.o.heapMb },
+      // A small young generation: the worker's garbage is short-lived render output, and
+      // V8's default semi-spaces (16 MB each) count fully in RSS once touched (footprint, README).
+      resourceLimits: { maxOldGenerationSizeMb: this.o.heapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
       // Templates see only the variables passed in `render.env` (TEMPLATE_ENV_ALLOW).
       env: {},
     });
