@@ -6,6 +6,12 @@ import { errorFor } from '@api-server/core';
  * checks that every code this package raises is here and documented.
  */
 export type DevkitErrorCode =
+  | 'CONTAINERS_NO_COMMAND'
+  | 'CONTAINERS_NO_DAEMONSET'
+  | 'CONTAINERS_QUANTITY'
+  | 'CONTAINERS_ROOT'
+  | 'CONTAINERS_UNKNOWN_VOLUME'
+  | 'CONTAINERS_VOLUME_KIND'
   | 'DEV_CONFIGMAP_KEY'
   | 'DEV_ENV_SOURCE'
   | 'DEV_FIELDREF'
