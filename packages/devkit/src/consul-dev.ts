@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, until } from './free-port.js';
+import { freePorts, until } from './free-port.js';
 
 /** The repository root, from this file's place in packages/devkit/{src,dist}. */
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -27,7 +27,8 @@ export class ConsulDev {
   ) {}
 
   static async start(opts: { bin?: string; httpPort?: number; nodeName?: string } = {}): Promise<ConsulDev> {
-    const ports = { http: opts.httpPort ?? (await freePort()), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
+    const [http, serfLan, serfWan, server] = await freePorts(4);
+    const ports = { http: opts.httpPort ?? http!, serfLan: serfLan!, serfWan: serfWan!, server: server! };
     const agent = new ConsulDev(opts.bin ?? consulBin(), ports, opts.nodeName ?? 'test-node');
     await agent.launch();
     return agent;

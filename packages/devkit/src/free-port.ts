@@ -13,6 +13,32 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * `n` distinct free ports: every listener stays open until all have a port, so the OS
+ * cannot hand the same one out twice (one at a time, a port closed again can come back
+ * at once, and consul then refuses "RPC Advertise address ... already configured").
+ */
+export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.unref();
+            server.on('error', reject);
+            server.listen(0, host, () => {
+              const address = server.address();
+              resolve(typeof address === 'object' && address ? address.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+  }
+}
+
 /** Polls `check` until truthy or the deadline passes. */
 export async function until<T>(check: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
