@@ -62,7 +62,7 @@ export interface DnsOptions {
 /**
  * HAProxy's own Consul integration: a `resolvers` section on Consul's DNS interface and one
  * `server-template` per service on `_<service>._tcp.service.consul` SRV records.
- * FIELD-NOTES traps: `accepted_payload_size` (else Consul truncates to 3 records),
+ * Traps measured with Consul 1.8 DNS: `accepted_payload_size` (else Consul truncates to 3 records),
  * `allow-dup-ip` (instances sharing 127.0.0.1), `init-addr none` (start before the first
  * answer), `hold obsolete 0s` (a record gone from the answer takes its server out at once).
  */
