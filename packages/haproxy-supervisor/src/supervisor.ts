@@ -1,57 +1,28 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, pause, PipelineError, writeTextfile, type Logger, type StateReporter } from '@api-server/core';
-import type { Registry } from 'prom-client';
+import { backoffDelay, pause, PipelineError } from '@api-server/core';
 import { buildCandidate, validateCandidate, type Candidate } from './candidate.js';
 import { ChangeTimes } from './change-times.js';
-import { heldError, HeldRecord, previousHeld } from './held-record.js';
+import { HeldRecord, previousHeld } from './held-record.js';
 import { setDraining } from './haproxy/drain.js';
 import { configuredServers } from './haproxy/server-state.js';
-import { RuntimeApplier } from './runtime/apply.js';
 import { CheckedVersions } from './runtime/checked-versions.js';
 import type { ServerChange } from './runtime/plan-runtime.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
 import { newBinds } from '@api-server/haproxy';
-import type { MasterLog } from './haproxy/master-log.js';
-import { adoptMaster, showProc, startMaster, stopMaster, type Master, type MasterPaths } from './haproxy/master.js';
+import { adoptMaster, showProc, startMaster, stopMaster, type Master } from './haproxy/master.js';
 import { reloadMaster } from './haproxy/reload.js';
 import type { ProcTable } from './haproxy/show-proc.js';
 import { haproxyState, withLocation } from './report.js';
-import { setLiveVersion, TEXTFILE_FAMILIES, type SupervisorMetrics } from './metrics.js';
-import type { LiveStore, LiveVersion } from './outputs/live.js';
+import { setLiveVersion } from './metrics.js';
+import type { LiveVersion } from './outputs/live.js';
+import { Outcomes } from './outcomes.js';
+import type { AppliedVersion, SupervisorOptions } from './supervisor-options.js';
 import { planApply, type ApplyPlan } from './plan.js';
 import { Serial } from './serial.js';
 import type { RenderedPointer } from './sources/rendered.js';
 
-export interface SupervisorOptions {
-  component: string;
-  sharedDir: string;
-  bin: string;
-  paths: MasterPaths & { adminSocket: string; serverStateFile: string };
-  masterLog: MasterLog;
-  live: LiveStore;
-  globalText: string;
-  drainSeconds: number;
-  bindCheck: boolean;
-  stopTimeoutMs: number;
-  /** Reloads start at least this far apart (leading edge: an isolated change reloads at once). */
-  minReloadIntervalMs: number;
-  /** A removed server still holding connections after this long is dropped by a reload. */
-  deleteTimeoutMs: number;
-  /** False: every change reloads (the runtime path off). */
-  runtimeUpdates: boolean;
-  applier: RuntimeApplier;
-  log: Logger;
-  state: StateReporter;
-  metrics: SupervisorMetrics;
-  registry: Registry;
-}
-
-/** A version applied through the runtime API, waiting for its `haproxy -c` to be published. */
-interface AppliedVersion {
-  candidate: Candidate;
-  lastUpdate: { method: 'runtime'; reason: string; at: string; commands: number };
-}
+export type { SupervisorOptions } from './supervisor-options.js';
 
 /**
  * Keeps one HAProxy master running the newest rendered version that passes
@@ -82,10 +53,13 @@ export class Supervisor {
   private readonly held: HeldRecord;
   /** When the Consul changes a version carries were seen, and when each stage reached them. */
   private readonly times: ChangeTimes;
+  /** Where every outcome is written: metrics, the state file, the textfile. */
+  private readonly outcomes: Outcomes;
 
   constructor(private readonly o: SupervisorOptions) {
     this.held = new HeldRecord(o.log, o.metrics.heldFiles);
     this.times = new ChangeTimes(join(o.sharedDir, 'rendered'), o.metrics);
+    this.outcomes = new Outcomes(o, this.held);
   }
 
   /** `/readyz`: null when HAProxy runs a live version and no shutdown has begun. */
@@ -189,7 +163,7 @@ export class Supervisor {
     } else {
       await this.checkThen(candidate, live, plan.method, plan.reason);
     }
-    await this.publishMetrics();
+    await this.outcomes.publish();
   }
 
   /** `haproxy -c` (holding the files it fails on), then start or reload the candidate that passed. */
@@ -216,7 +190,7 @@ export class Supervisor {
   private async validate(planned: Candidate): Promise<Candidate | null> {
     const { o } = this;
     const checked = await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate: planned });
-    this.countChecks(checked);
+    this.outcomes.countChecks(checked);
     if (!checked.valid) {
       await this.rejected(checked.error, planned.rendered);
       return null;
@@ -227,21 +201,11 @@ export class Supervisor {
     return candidate;
   }
 
-  /** Every haproxy -c run counts: the failed ones that held files (or rejected), then the one that passed. */
-  private countChecks(checked: { valid: boolean; invalid: number }): void {
-    const { o } = this;
-    if (checked.invalid > 0) o.metrics.configChecks.inc({ result: 'invalid' }, checked.invalid);
-    if (checked.valid) o.metrics.configChecks.inc({ result: 'valid' });
-    o.metrics.configValid.set(checked.valid ? 1 : 0);
-    if (checked.invalid > 0) o.state.count('checksInvalid', checked.invalid);
-    if (checked.valid) o.state.count('checksValid');
-  }
-
   private async rejected(error: PipelineError, pointer: RenderedPointer): Promise<void> {
     this.o.log.error({ err: error, rendered: pointer.id }, 'rendered version rejected; the live version keeps serving');
     this.applyError = error;
     await this.o.state.failure(error, { rendered: pointer.id });
-    await this.publishMetrics();
+    await this.outcomes.publish();
   }
 
   /**
@@ -302,7 +266,7 @@ export class Supervisor {
       const verdict = this.checked.has(candidate.id) ? null : await validateCandidate({ bin: o.bin, scratchRoot: o.live.root, candidate, hold: false });
       await this.serial.run(async () => {
         if (epoch !== this.epoch) return;
-        if (verdict) this.countChecks(verdict);
+        if (verdict) this.outcomes.countChecks(verdict);
         if (verdict && !verdict.valid) {
           o.metrics.runtimeFallbacks.inc({ reason: 'check-failed' });
           await o.state.update({ lastRuntimeFallback: { failure: 'check-failed', reason: 'haproxy -c rejected the version after its runtime commands', rendered: candidate.rendered.id, at: new Date().toISOString() } });
@@ -490,7 +454,7 @@ export class Supervisor {
             await this.o.state.failure(err);
           }
         });
-        await this.publishMetrics();
+        await this.outcomes.publish();
       }
       this.restarting = false;
     })();
@@ -502,24 +466,7 @@ export class Supervisor {
     if (lastChange) this.o.state.state['lastChange'] = lastChange;
   }
 
-  private async recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
-    const held = this.held.live(liveId);
-    setLiveVersion(this.o.metrics, liveId);
-    this.o.metrics.lastReloadSuccess.set(Date.now() / 1000);
-    const fields = { ...extra, held, haproxy: haproxyState(this.master, table) };
-    // Live, but not everything rendered is: degraded, its lastError naming a held file, until none is.
-    if (held.length > 0) {
-      // failure() derives degraded/failing from `current`: it is live now.
-      this.o.state.state.current = liveId;
-      await this.o.state.failure(heldError(held, extra.rendered), { ...fields, lastSuccessAt: new Date().toISOString() });
-    }
-    else await this.o.state.success(liveId, fields);
-    await this.publishMetrics();
-  }
-
-  private async publishMetrics(): Promise<void> {
-    await writeTextfile(this.o.sharedDir, this.o.component, this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
-      this.o.log.warn({ err }, 'could not write the textfile'),
-    );
+  private recordOk(liveId: string | null, table: ProcTable | null, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.outcomes.ok(liveId, haproxyState(this.master, table), extra);
   }
 }
