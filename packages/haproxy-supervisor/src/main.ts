@@ -67,6 +67,7 @@ await runComponent({
       state,
       metrics: createSupervisorMetrics(registry),
       registry,
+      signal,
     });
     await supervisor.init();
 

@@ -12,10 +12,12 @@ export function withLocation(err: unknown, candidate: Candidate): unknown {
   return new PipelineError(err.code, err.message, { cause: err.cause, context: { ...err.context, ...where } });
 }
 
-/** The `haproxy` block of the state file. */
-export function haproxyState(master: Master | null, table: ProcTable | null): Record<string, unknown> {
+/** The `haproxy` block of the state file: the keeper's master and phase, and the master's `show proc`. */
+export function haproxyState(keeper: { master: Master | null; phase: string }, table: ProcTable | null): Record<string, unknown> {
+  const { master, phase } = keeper;
   return {
     running: master !== null,
+    phase,
     adopted: master?.adopted ?? false,
     masterPid: master?.pid ?? null,
     reloads: table?.master.reloads ?? null,
