@@ -9,6 +9,7 @@ export function withLocation(err: unknown, candidate: Candidate): unknown {
   if (!(err instanceof PipelineError) || typeof err.context.file !== 'string') return err;
   const line = typeof err.context.line === 'number' ? err.context.line : undefined;
   const where = locate({ file: err.context.file, line }, candidate.files, readManifest(candidate.files));
+  // The same error with more context: its code stays the one it was raised with (any package's), hence not supervisorError.
   return new PipelineError(err.code, err.message, { cause: err.cause, context: { ...err.context, ...where } });
 }
 
