@@ -25,6 +25,16 @@ type KeeperState =
 /** 0.25 s doubling to 30 s, with jitter (core backoffDelay). */
 const RESTART_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor: 2 };
 
+/** The process operations the keeper uses: HAProxy's own by default; a unit test passes fakes. */
+export interface MasterProcs {
+  adopt: typeof adoptMaster;
+  start: typeof startMaster;
+  stop: typeof stopMaster;
+  showProc: typeof showProc;
+}
+
+const HAPROXY: MasterProcs = { adopt: adoptMaster, start: startMaster, stop: stopMaster, showProc };
+
 /**
  * Keeps one HAProxy master: adopts the one a killed supervisor left behind or starts one
  * from `live/current`, watches it, starts it again after it died (core `retryForever`
@@ -33,6 +43,8 @@ const RESTART_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor:
  */
 export class MasterKeeper {
   private state: KeeperState = { phase: 'down' };
+  private readonly procs: MasterProcs;
+  private readonly backoff: BackoffOptions;
 
   constructor(
     private readonly o: Pick<SupervisorOptions, 'paths' | 'masterLog' | 'live' | 'metrics' | 'log' | 'state' | 'stopTimeoutMs' | 'drainSeconds' | 'signal'>,
@@ -40,7 +52,11 @@ export class MasterKeeper {
     private readonly outcomes: Outcomes,
     /** A master was started or adopted: it runs the files of `live/current`, nothing applied at runtime. */
     private readonly attached: () => void,
-  ) {}
+    seams: { procs?: Partial<MasterProcs>; backoff?: BackoffOptions } = {},
+  ) {
+    this.procs = { ...HAPROXY, ...seams.procs };
+    this.backoff = seams.backoff ?? RESTART_BACKOFF;
+  }
 
   get phase(): KeeperPhase {
     return this.state.phase;
@@ -53,14 +69,14 @@ export class MasterKeeper {
 
   /** The state file's `haproxy` block; `show proc` is asked when no table is given. */
   async report(table?: ProcTable | null): Promise<HaproxyBlock> {
-    return haproxyState(this, table === undefined ? await showProc(this.o.paths.masterSocket) : table);
+    return haproxyState(this, table === undefined ? await this.procs.showProc(this.o.paths.masterSocket) : table);
   }
 
   /** At start: adopt the master a killed supervisor left behind, else start one from `live` (none: wait for a version). */
   async init(live: LiveVersion | null): Promise<void> {
     const { o } = this;
     const liveId = live?.id ?? null;
-    const adopted = await adoptMaster(o.paths);
+    const adopted = await this.procs.adopt(o.paths);
     if (adopted) {
       o.log.info({ pid: adopted.pid, live: liveId }, 'adopted the running HAProxy master');
       this.attach(adopted);
@@ -84,7 +100,7 @@ export class MasterKeeper {
 
   /** Starts a master on `live/current` and watches it; call inside the Serial. Throws HAPROXY_START_FAILED. */
   async start(): Promise<Master> {
-    const master = await startMaster(this.o.paths, this.o.masterLog);
+    const master = await this.procs.start(this.o.paths, this.o.masterLog);
     this.attach(master);
     return master;
   }
@@ -109,7 +125,7 @@ export class MasterKeeper {
     }
     if (master) {
       o.log.info({ pid: master.pid }, 'soft-stopping HAProxy');
-      await stopMaster(master, o.stopTimeoutMs, o.paths.masterSocket);
+      await this.procs.stop(master, o.stopTimeoutMs, o.paths.masterSocket);
     }
     this.state = { phase: 'stopped' };
     o.metrics.running.set(0);
@@ -137,10 +153,10 @@ export class MasterKeeper {
   private async restartLoop(): Promise<void> {
     const { signal, log } = this.o;
     // One backoff step before the first attempt: the workers of a master that just died may still hold the ports.
-    if (!(await pause(backoffDelay(1, RESTART_BACKOFF), signal))) return;
+    if (!(await pause(backoffDelay(1, this.backoff), signal))) return;
     await retryForever((attempt) => this.restartOnce(attempt), {
       signal,
-      backoff: RESTART_BACKOFF,
+      backoff: this.backoff,
       onError: (err, attempt, delayMs) => log.error({ err, attempt, nextDelayMs: delayMs }, 'HAProxy restart failed'),
     }).catch(() => undefined); // aborted: shutting down
   }
