@@ -1,9 +1,10 @@
+import type { PipelineError } from '@api-server/core';
 import { newBinds } from '@api-server/haproxy';
 import type { Candidate } from './candidate.js';
 import { supervisorError } from './error-codes.js';
 import { findBindConflict } from './haproxy/bind-probe.js';
 import { reloadMaster, type ReloadOutcome } from './haproxy/reload.js';
-import { configuredServers } from './haproxy/server-state.js';
+import { configuredServers, type ConfiguredServers } from './haproxy/server-state.js';
 import type { ProcTable } from './haproxy/show-proc.js';
 import type { MasterKeeper } from './master-keeper.js';
 import type { Outcomes } from './outcomes.js';
@@ -12,7 +13,6 @@ import { withLocation } from './report.js';
 import type { CheckedVersions } from './runtime/checked-versions.js';
 import type { RuntimePath } from './runtime-path.js';
 import type { SupervisorOptions } from './supervisor-options.js';
-import type { PipelineError } from '@api-server/core';
 
 /** The parts of the supervisor this path works with. */
 export interface ReloadPathParts {
@@ -93,7 +93,7 @@ export class ReloadPath {
   }
 
   /** One reload of `live/current` and what every successful one means: HAProxy runs files only, counted once. */
-  private async reload(servers: ReturnType<typeof configuredServers>, except: string | null): Promise<{ outcome: ReloadOutcome; seconds: number }> {
+  private async reload(servers: ConfiguredServers, except: string | null): Promise<{ outcome: ReloadOutcome; seconds: number }> {
     const { o, p } = this;
     this.lastReloadAt = Date.now();
     const started = process.hrtime.bigint();

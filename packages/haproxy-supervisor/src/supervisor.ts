@@ -26,8 +26,8 @@ export type { SupervisorOptions } from './supervisor-options.js';
  * `live/current` -> the outcome recorded once. `live/current` only ever names a version
  * that passed `haproxy -c`. A server-only version runs in HAProxy for the length of its
  * check, before it is published, and is undone by a reload of `live/current` if the check
- * rejects it; a version already live, or planned back to one this process saw pass, is not
- * checked again.
+ * rejects it. Not checked again: a version already live, and a runtime update back to a
+ * version this process saw pass.
  *
  * The parts: ApplyQueue (one version at a time; only the newest waiting one next),
  * MasterKeeper (start, adopt, restart, stop), RuntimePath, ReloadPath, Outcomes (metrics,
