@@ -1,5 +1,5 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { MasterPaths } from './master.js';
 
 /** Where HAProxy's sockets and files live (`SHARED_DIR/run`), and what the master loads. */
@@ -26,7 +26,7 @@ export function runPaths(sharedDir: string, bin: string, config: string): RunPat
 
 /** Creates the run directory and a server-state file HAProxy can load before the first dump. */
 export async function prepareRunDir(paths: RunPaths): Promise<void> {
-  await mkdir(join(paths.masterSocket, '..'), { recursive: true });
+  await mkdir(dirname(paths.masterSocket), { recursive: true });
   // An empty state file makes HAProxy warn; the bare format version line does not.
   await access(paths.serverStateFile).catch(() => writeFile(paths.serverStateFile, '1\n'));
 }
