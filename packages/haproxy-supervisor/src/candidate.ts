@@ -1,6 +1,7 @@
-import { PipelineError, readTree, versionId, type VersionFile } from '@api-server/core';
+import { readTree, versionId, type PipelineError, type VersionFile } from '@api-server/core';
 import { checkConfig, checkPolicy, parseSections, POLICY_FILE, primaryDiagnostic, resolvePolicy, type Diagnostic, type Policy } from '@api-server/haproxy';
 import { blame, substituteHeld, type HeldFile, type Hold } from './hold.js';
+import { supervisorError } from './error-codes.js';
 import { locate, readManifest } from './manifest.js';
 import type { RenderedPointer } from './sources/rendered.js';
 
@@ -60,7 +61,7 @@ export async function buildCandidate(opts: {
   try {
     renderedFiles = await readTree(opts.rendered.dir);
   } catch (err) {
-    const error = new PipelineError('RENDERED_UNREADABLE', `cannot read rendered version ${opts.rendered.id}: ${(err as Error).message}`, {
+    const error = supervisorError('RENDERED_UNREADABLE', `cannot read rendered version ${opts.rendered.id}: ${(err as Error).message}`, {
       cause: err,
       context: { version: opts.rendered.id, dir: opts.rendered.dir },
     });
@@ -157,7 +158,7 @@ function rejection(candidate: Candidate, diagnostics: readonly Diagnostic[], exi
   const diag = primaryDiagnostic(diagnostics);
   const where = locate(diag, candidate.files, readManifest(candidate.files));
   const at = where.file ? ` (${where.template ?? where.file}${where.line ? `:${where.line}` : ''})` : '';
-  return new PipelineError('HAPROXY_CHECK_FAILED', `haproxy -c rejected rendered version ${candidate.rendered.id}${at}: ${diag?.message ?? `exit code ${exitCode}`}`, {
+  return supervisorError('HAPROXY_CHECK_FAILED', `haproxy -c rejected rendered version ${candidate.rendered.id}${at}: ${diag?.message ?? `exit code ${exitCode}`}`, {
     context: { ...where, rendered: candidate.rendered.id, exitCode, alerts: diagnostics.filter((d) => d.level === 'alert').map((d) => d.message).slice(0, 10) },
   });
 }
