@@ -6,6 +6,7 @@ import type { RenderScope } from './scope.js';
 interface Entry {
   /** The iteration's data variables (`@index`, `@first`, `@last`, `@key`, and those of the loops around it). */
   data: string;
+  /** Flat (see store). */
   out: string;
   reads: ReadonlyArray<{ query: Query; value: unknown }>;
 }
@@ -81,6 +82,10 @@ export class IterationMemo {
 
   private store(table: WeakMap<object, Entry>, item: object, entry: Entry): void {
     if (entry.out.length > MAX_ENTRY_CHARS) return;
+    // A rendered string is a rope of every piece the loop appended; kept as is, each
+    // render's output would be a rope of ropes and encoding it (Buffer.from) walks them
+    // all again: 6 of the 10 ms of a 1,000 x 10 render. A flat copy is walked once.
+    entry.out = Buffer.from(entry.out, 'utf8').toString('utf8');
     this.chars += entry.out.length;
     if (this.chars > MAX_TOTAL_CHARS) {
       this.reset();
