@@ -6,4 +6,3 @@ export { parseSourceUrl, envShape, type SourceLocation, type S3SyncEnv } from '.
 export { S3ReleaseSource, listingSignature, type S3ReleaseOptions } from './sources/s3-release.js';
 export { DirectorySource } from './sources/directory.js';
 export { cacheFromFiles, type SyncedTree, type SourceHooks } from './tree.js';
-export { mapLimit } from './pool.js';
