@@ -13,6 +13,7 @@ export * from './shutdown.js';
 export * from './source.js';
 export * from './watch.js';
 export * from './map-limit.js';
+export * from './current-source.js';
 export * from './change-timing.js';
 export { z } from 'zod';
 export * from './component.js';
