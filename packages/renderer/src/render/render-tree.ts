@@ -9,6 +9,7 @@ import { guardEach, isStringLengthError, outputTooLarge } from './limits.js';
 import { sandboxedHandlebars } from './sandbox.js';
 import { RenderScope } from './scope.js';
 import { TrackingView } from './tracking-view.js';
+import { rendererError } from '../error-codes.js';
 
 export interface RenderOptions {
   /** Environment `(env ...)` reads; only names in `envAllow` are visible. */
@@ -163,14 +164,14 @@ function parse(hb: typeof Handlebars, file: VersionFile, where: { template: stri
   try {
     source = utf8.decode(file.data);
   } catch (err) {
-    return new PipelineError('TEMPLATE_PARSE', `${file.path}: not valid UTF-8 text`, { cause: err, context: where });
+    return rendererError('TEMPLATE_PARSE', `${file.path}: not valid UTF-8 text`, { cause: err, context: where });
   }
   try {
     return hb.parse(source);
   } catch (err) {
     const mismatch = closeTagMismatch(err instanceof Error ? err.message : String(err), source);
     if (mismatch) {
-      return new PipelineError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
+      return rendererError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
         cause: err,
         context: { ...where, line: mismatch.line, column: mismatch.column },
       });
@@ -220,14 +221,14 @@ function outputConflicts(files: RenderedFile[]): PipelineError[] {
     const other = seen.get(file.path);
     if (other) {
       errors.push(
-        new PipelineError('TEMPLATE_OUTPUT_CONFLICT', `${file.path}: produced by both ${other.template ?? other.path} and ${file.template ?? file.path}`, {
+        rendererError('TEMPLATE_OUTPUT_CONFLICT', `${file.path}: produced by both ${other.template ?? other.path} and ${file.template ?? file.path}`, {
           context: { template: file.template ?? file.path, output: file.path },
         }),
       );
     }
     if (file.path === 'manifest.json') {
       errors.push(
-        new PipelineError('TEMPLATE_OUTPUT_CONFLICT', 'manifest.json: this name is reserved for the renderer\'s manifest', {
+        rendererError('TEMPLATE_OUTPUT_CONFLICT', 'manifest.json: this name is reserved for the renderer\'s manifest', {
           context: { template: file.template ?? file.path, output: file.path },
         }),
       );
