@@ -1,7 +1,7 @@
 import { backoffDelay, PipelineError, type BackoffOptions } from '@api-server/core';
 import { encodeBatch, isRetryable, type HttpBodyFormat } from './http-body.js';
-import { ByteQueue } from './queue.js';
-import type { Sink, SinkEvents, SinkItem } from './types.js';
+import { ByteQueue } from './byte-queue.js';
+import type { Sink, SinkEvents, SinkItem } from './sink.js';
 import { logShipperError } from '../error-codes.js';
 
 export interface HttpSinkOptions {
