@@ -1,7 +1,7 @@
 import { isAbortError } from '@api-server/core';
-import type { ConsulAgent } from './consul/agent.js';
-import type { EngineClient } from './engine/client.js';
-import { containerFromInspect, type ContainerInfo } from './engine/container.js';
+import type { ConsulAgent } from './outputs/consul-agent.js';
+import type { EngineClient } from './sources/engine-client.js';
+import { containerFromInspect, type ContainerInfo } from './sources/container.js';
 import { planSync } from './plan.js';
 import { planContainer, type Registration, type RegistrationDefaults } from './registrations.js';
 import { registratorError } from './error-codes.js';

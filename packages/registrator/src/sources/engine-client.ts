@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { PipelineError } from '@api-server/core';
 import { describeEngine, type EngineAddress } from './docker-host.js';
-import { EventLineParser, type EngineEvent } from './events.js';
+import { EventLineParser, type EngineEvent } from './engine-events.js';
 import { registratorError } from '../error-codes.js';
 
 /**
