@@ -3,9 +3,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimit, versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
 import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { diffObjects, planTree, type CachedFile, type ListedObject, type PlannedObject, type TreeLimits } from '../plan.js';
-import { getObject, listAll } from '../s3-api.js';
+import { getObject, listAll } from './s3-api.js';
 import type { SourceHooks, SyncedTree } from '../tree.js';
-import { syncError } from '../errors.js';
+import { syncError } from '../error-codes.js';
 
 export interface S3ReleaseOptions extends TreeLimits {
   client: S3Client;
