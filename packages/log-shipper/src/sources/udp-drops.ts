@@ -30,7 +30,7 @@ export function ipv4Hex(host: string): string {
     .join('');
 }
 
-export async function readUdpDrops(host: string, port: number): Promise<number | undefined> {
+async function readUdpDrops(host: string, port: number): Promise<number | undefined> {
   const file = host.includes(':') ? '/proc/net/udp6' : '/proc/net/udp';
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseProcNetUdp(text, host, port);
