@@ -24,7 +24,7 @@ export class TemplatesInput {
   start(signal: AbortSignal): void {
     const controller = new AbortController();
     this.controller = controller;
-    signal.addEventListener('abort', () => controller.abort(), { once: true });
+    signal.addEventListener('abort', () => controller.abort(), { once: true, signal: controller.signal });
     let first = true;
     const tick = () => this.opts.onTick?.();
     void watchCurrent(this.root, {
