@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,11 +98,11 @@ describe('watchCurrent', () => {
     await until(1);
     const v1 = await publishVersion({ root }, file('one'));
     await until(2);
-    // `current` as a plain file: readlink fails with EINVAL, an error the loop retries.
-    await rm(join(root, 'current'));
-    await writeFile(join(root, 'current'), 'x');
+    // `current` replaced (atomically, never missing) by a plain file: readlink fails with
+    // EINVAL, an error the loop retries until a link is back.
+    await writeFile(join(root, 'plain'), 'x');
+    await rename(join(root, 'plain'), join(root, 'current'));
     await new Promise((r) => setTimeout(r, 150));
-    await rm(join(root, 'current'));
     await mkdir(join(root, 'releases', 'manual'), { recursive: true });
     await swapCurrent(root, 'releases/manual');
     await until(3);

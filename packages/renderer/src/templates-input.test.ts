@@ -39,10 +39,11 @@ describe('TemplatesInput', () => {
     expect(loaded?.id).toBe(v2.id);
     expect(Buffer.from(loaded!.files[0]!.data).toString()).toBe('two');
 
+    // After the abort the look in flight may still finish; then the loop is over.
     controller.abort();
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
     const after = ticks;
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 250));
     expect(ticks).toBe(after);
   });
 
