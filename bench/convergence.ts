@@ -11,6 +11,8 @@
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
  * BENCH_LOG (file for the components' logs),
  * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync),
+ * BENCH_IDLE_S (5: idle CPU measured first, subtracted for "less idle"), BENCH_CPU (user|system: one part of the CPU time only),
+ * BENCH_LOG_LEVEL (info), COMPONENT_NODE_ARGS (node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof),
  * BENCH_S3 (1: the template comes through s3rver and s3-sync, so its RSS and CPU are measured too; 0: written to templates/).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -147,7 +149,7 @@ async function cpuMs(pid: number | undefined): Promise<number> {
   const stat = pid ? await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '') : '';
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const ticks = process.env.BENCH_CPU === 'user' ? Number(fields[11]) : process.env.BENCH_CPU === 'system' ? Number(fields[12]) : Number(fields[11]) + Number(fields[12]);
   return stat ? (ticks * 1000) / 100 : Number.NaN;
 }
 
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
 
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
     // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.
-    const common = { SHARED_DIR: shared, LOG_LEVEL: 'info', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
+    const common = { SHARED_DIR: shared, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
     procs.push(
       new ComponentProcess('renderer', {
         ...common,
@@ -218,7 +220,16 @@ async function main(): Promise<void> {
     const runtimeBefore = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
 
     const cpuPids = { renderer: procs[0]!.pid, supervisor: procs[1]!.pid, s3Sync: procs[2]?.pid };
-    const cpuBefore = { renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor), s3Sync: await cpuMs(cpuPids.s3Sync) };
+    const cpuNow = async () => ({ renderer: await cpuMs(cpuPids.renderer), supervisor: await cpuMs(cpuPids.supervisor), s3Sync: await cpuMs(cpuPids.s3Sync) });
+    // Idle CPU first (probe traffic running, nothing changing): what the changes' CPU includes per second they take.
+    const idleS = Number(process.env.BENCH_IDLE_S ?? 5);
+    const idleStart = await cpuNow();
+    await sleep(idleS * 1000);
+    const idleEnd = await cpuNow();
+    const idleMsPerS = Object.fromEntries((['renderer', 'supervisor', 's3Sync'] as const).map((k) => [k, Math.round(((idleEnd[k] - idleStart[k]) / idleS) * 10) / 10]));
+    console.log(`idle CPU (ms per second over ${idleS} s, probe traffic on): ${JSON.stringify(idleMsPerS)}`);
+    const cpuBefore = await cpuNow();
+    const changesStart = performance.now();
     const ops = ['critical', 'passing', 'deregister', 'register'] as const;
     const samples: Record<(typeof ops)[number], number[]> = { critical: [], passing: [], deregister: [], register: [] };
     const timeouts: string[] = [];
@@ -255,8 +266,13 @@ async function main(): Promise<void> {
       supervisor: (await cpuMs(cpuPids.supervisor)) - cpuBefore.supervisor,
       s3Sync: (await cpuMs(cpuPids.s3Sync)) - cpuBefore.s3Sync,
     };
-    for (const k of ['renderer', 'supervisor', 's3Sync'] as const) cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
-    console.log(`CPU per change (ms, user+system over ${CHANGES} changes): ${JSON.stringify(cpuPerChangeMs)}`);
+    const changesS = (performance.now() - changesStart) / 1000;
+    const cpuPerChangeNetMs: Record<string, number> = {};
+    for (const k of ['renderer', 'supervisor', 's3Sync'] as const) {
+      cpuPerChangeNetMs[k] = Math.round(((cpuPerChangeMs[k] - idleMsPerS[k]! * changesS) / CHANGES) * 10) / 10;
+      cpuPerChangeMs[k] = Math.round((cpuPerChangeMs[k] / CHANGES) * 10) / 10;
+    }
+    console.log(`CPU per change (ms, user+system over ${CHANGES} changes in ${changesS.toFixed(1)} s): ${JSON.stringify(cpuPerChangeMs)}; less idle: ${JSON.stringify(cpuPerChangeNetMs)}`);
     const proc = parseShowProc(await cliCommand(master, 'show proc'))!;
     const peakRss = {
       rendererMb: await peakRssMb(procs[0]!.pid),
@@ -289,7 +305,7 @@ async function main(): Promise<void> {
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, cpuPerChangeMs, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, cpuPerChangeMs, cpuPerChangeNetMs, idleMsPerS, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();

@@ -17,7 +17,9 @@ export class ComponentProcess {
 
   start(): this {
     this.exitCode = null;
-    this.proc = spawn(process.execPath, [resolve(REPO_ROOT, 'packages', this.pkg, 'dist/main.js')], {
+    // COMPONENT_NODE_ARGS: flags Node refuses in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench).
+    const nodeArgs = process.env.COMPONENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.proc = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'packages', this.pkg, 'dist/main.js')], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -40,6 +40,7 @@ describe('haproxy-supervisor faults', () => {
     process.kill(old, 'SIGKILL');
     const s = await fx.waitState((st) => st.counters.restarts === 1 && st.status === 'ok', 'restart recorded');
     expect(s.haproxy.masterPid).not.toBe(old);
+    expect(s.haproxy.phase).toBe('running');
     expect(fx.masterPid()).toBe(s.haproxy.masterPid);
     await routesTo('a');
     expect(fx.haproxyMasters()).toEqual([s.haproxy.masterPid]);

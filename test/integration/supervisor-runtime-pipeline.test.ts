@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
-import { parseSections } from '../../packages/haproxy/src/sections.js';
+import { parseSections } from '../../packages/haproxy/src/parsed-files.js';
 import { parseShowProc } from '../../packages/haproxy-supervisor/src/haproxy/show-proc.js';
 import { getText } from '../helpers/component.js';
 import { EXAMPLE_TEMPLATES, metricValue, Pipeline } from '../helpers/pipeline.js';

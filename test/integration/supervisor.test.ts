@@ -227,6 +227,8 @@ describe('haproxy-supervisor', () => {
     expect(await fx.proc.stop('SIGTERM')).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(fx.haproxyPids()).toEqual([]);
+    // The master keeper's last word in the state file.
+    expect((await fx.state()).haproxy).toMatchObject({ running: false, phase: 'stopped' });
     idle.destroy();
   });
 });

@@ -1,4 +1,4 @@
-import { open, rename, rm, mkdir, readFile } from 'node:fs/promises';
+import { open, rename, rm, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 
@@ -26,8 +26,11 @@ export async function writeFileSynced(path: string, data: string | Uint8Array, m
 /**
  * Replaces `path` atomically: temp file in the same directory, fsync, rename. Readers
  * see the old bytes or the new ones, never a mix. Equal bytes: nothing is written.
+ * `durable: false` skips the fsync, for files rewritten on every change that only
+ * report (state files, textfiles): after a power cut they may show an older report,
+ * which the next write replaces, and the fsync would hold up every change on a busy disk.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { skipIfEqual?: boolean } = {}): Promise<boolean> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { skipIfEqual?: boolean; durable?: boolean } = {}): Promise<boolean> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   if (opts.skipIfEqual) {
@@ -36,7 +39,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await writeFileSynced(tmp, data);
+    if (opts.durable === false) await writeFile(tmp, data);
+    else await writeFileSynced(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -29,5 +29,5 @@ export async function writeTextfile(sharedDir: string, component: string, regist
     if (metric) parts.push(await registry.getSingleMetricAsString(name));
   }
   const body = parts.filter(Boolean).join('\n') + '\n';
-  await writeFileAtomic(join(sharedDir, 'textfile', `${component}.prom`), body, { skipIfEqual: true });
+  await writeFileAtomic(join(sharedDir, 'textfile', `${component}.prom`), body, { skipIfEqual: true, durable: false });
 }

@@ -19,12 +19,14 @@ export interface StageState {
 
 /**
  * Keeps a stage's state in memory and mirrors it to its state file after each change.
- * Writes are serialised so a slow disk never reorders them.
+ * Writes are serialised so a slow disk never reorders them, and coalesced (see flush).
  */
 export class StateReporter {
   readonly state: StageState;
   private readonly path: string;
   private writing: Promise<unknown> = Promise.resolve();
+  /** The write not yet started, which every flush until it starts joins. */
+  private queued: Promise<void> | undefined;
 
   constructor(opts: { sharedDir: string; component: string; version: string }) {
     this.path = join(opts.sharedDir, 'state', `${opts.component}.json`);
@@ -72,10 +74,18 @@ export class StateReporter {
     return this.flush();
   }
 
+  /**
+   * Writes the state as it is when the write starts. Flushes asked for while a write
+   * waits to start share it (a change of the supervisor makes several in a row), so
+   * each resolves once the file holds its change, with one write instead of several.
+   */
   flush(): Promise<void> {
-    const body = `${JSON.stringify(this.state, null, 2)}\n`;
-    const next = this.writing.then(() => writeFileAtomic(this.path, body));
+    this.queued ??= this.writing.then(() => {
+      this.queued = undefined;
+      return writeFileAtomic(this.path, `${JSON.stringify(this.state, null, 2)}\n`, { durable: false });
+    }).then(() => undefined);
+    const next = this.queued;
     this.writing = next.catch(() => undefined);
-    return next.then(() => undefined);
+    return next;
   }
 }

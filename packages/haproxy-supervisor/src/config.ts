@@ -1,4 +1,6 @@
 import { boolFromEnv, intFromEnv, parseHostPort, z, type HostPort } from '@api-server/core';
+import type { GlobalOptions } from '@api-server/haproxy';
+import type { SupervisorOptions } from './supervisor-options.js';
 
 /** HAProxy's time format (`30s`, `500ms`, `1m`); passed through to the `global` section as written. */
 const haproxyTime = z
@@ -89,4 +91,37 @@ export function haproxyTimeMs(value: string): number {
   const unit = match[2] ?? 'ms';
   const factor: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   return n * (factor[unit] ?? 1);
+}
+
+/** The supervisor's timings and switches, from the environment (milliseconds for our own waits). */
+export function supervisorSettings(
+  env: Pick<SupervisorEnv, 'DRAIN_SECONDS' | 'HAPROXY_BIND_CHECK' | 'HAPROXY_HARD_STOP_AFTER' | 'HAPROXY_MIN_RELOAD_INTERVAL' | 'HAPROXY_DELETE_TIMEOUT' | 'HAPROXY_RUNTIME_UPDATES'>,
+): Pick<SupervisorOptions, 'drainSeconds' | 'bindCheck' | 'stopTimeoutMs' | 'minReloadIntervalMs' | 'deleteTimeoutMs' | 'runtimeUpdates'> {
+  return {
+    drainSeconds: env.DRAIN_SECONDS,
+    bindCheck: env.HAPROXY_BIND_CHECK,
+    // HAProxy's own hard-stop-after bounds a soft stop; the margin covers its exit.
+    stopTimeoutMs: haproxyTimeMs(env.HAPROXY_HARD_STOP_AFTER) + 5000,
+    minReloadIntervalMs: haproxyTimeMs(env.HAPROXY_MIN_RELOAD_INTERVAL),
+    deleteTimeoutMs: haproxyTimeMs(env.HAPROXY_DELETE_TIMEOUT),
+    runtimeUpdates: env.HAPROXY_RUNTIME_UPDATES,
+  };
+}
+
+/** What the `global` section the supervisor adds says, from the environment and the run directory's paths. */
+export function globalOptions(
+  env: Pick<SupervisorEnv, 'SYSLOG_TCP_ADDR' | 'SYSLOG_UDP_ADDR' | 'HAPROXY_HARD_STOP_AFTER' | 'HAPROXY_CLOSE_SPREAD_TIME' | 'HAPROXY_MAX_RELOADS'>,
+  paths: { adminSocket: string; serverStateFile: string },
+  raw: NodeJS.ProcessEnv = process.env,
+): GlobalOptions {
+  const syslog = syslogTargets(env, raw);
+  return {
+    adminSocket: paths.adminSocket,
+    serverStateFile: paths.serverStateFile,
+    syslogTcp: syslog.tcp,
+    syslogUdp: syslog.udp,
+    hardStopAfter: env.HAPROXY_HARD_STOP_AFTER,
+    closeSpreadTime: env.HAPROXY_CLOSE_SPREAD_TIME,
+    maxReloads: env.HAPROXY_MAX_RELOADS,
+  };
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { PipelineError, z, type Logger } from '@api-server/core';
+import { z, type Logger, type PipelineError } from '@api-server/core';
 import type { Gauge } from 'prom-client';
 import type { Candidate } from './candidate.js';
+import { supervisorError } from './error-codes.js';
 import type { HeldFile } from './hold.js';
 
 /** Held files that are new or changed (code, reason, what runs) in `after`, and files no longer held. Pure. */
@@ -24,7 +25,7 @@ export function heldError(held: readonly HeldFile[], rendered: unknown): Pipelin
   const code = first.code === 'HAPROXY_CHECK' ? 'HAPROXY_CHECK_FAILED' : 'POLICY_VIOLATION';
   const where = `${first.template ?? first.file}${first.line ? `:${first.line}` : ''}`;
   const others = held.length > 1 ? ` (and ${held.length - 1} more held file(s))` : '';
-  return new PipelineError(code, `${first.file} held at its last good output${first.runs === 'none' ? ' (left out: never live)' : ''}, ${where}: ${first.reason}${others}`, {
+  return supervisorError(code, `${first.file} held at its last good output${first.runs === 'none' ? ' (left out: never live)' : ''}, ${where}: ${first.reason}${others}`, {
     context: { file: first.file, template: first.template, line: first.line, rule: first.code, runs: first.runs, held: held.length, rendered: typeof rendered === 'string' ? rendered : null },
   });
 }

@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   state: StateReporter;
   metrics: SupervisorMetrics;
   registry: Registry;
+  /** Aborts when shutdown begins (SIGTERM): no restart, check or sweep starts after it. */
+  signal: AbortSignal;
 }
 
 /** A version applied through the runtime API, waiting for its `haproxy -c` to be published. */

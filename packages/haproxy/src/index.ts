@@ -1,7 +1,8 @@
 export {
-  parseSections, parseConfigText, fileSections, configFiles, isConfigFile, parseServerLine, normalize, configWords, sectionName, lastValue, optionState,
+  parseConfigText, configFiles, isConfigFile, parseServerLine, normalize, configWords, sectionName, lastValue, optionState,
   SECTION_KINDS, type Section, type ServerLine, type ConfigLine,
 } from './sections.js';
+export { parseSections, fileSections, sectionSource } from './parsed-files.js';
 export { parseDiagnostics, primaryDiagnostic, findingColumn, placeDiagnostic, placeDiagnostics, type Diagnostic, type PlacedDiagnostic, type ProxyDeclaration } from './diagnostics.js';
 export { checkConfig, type CheckResult } from './check.js';
 export { renderGlobal, checkGlobal, withGlobal, sortsBeforeGlobal, GLOBAL_FILE, LOG_RING, type GlobalOptions } from './global-section.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configWords, normalize, parseConfigText, parseSections } from './sections.js';
+import { configWords, normalize, parseConfigText } from './sections.js';
+import { parseSections } from './parsed-files.js';
 
 const f = (path: string, text: string) => ({ path, data: Buffer.from(text, 'utf8') });
 

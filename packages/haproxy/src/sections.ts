@@ -1,4 +1,3 @@
-import type { VersionFile } from '@api-server/core';
 
 /** A `server` line of a backend or listen section, split into name, address and keywords. */
 export interface ServerLine {
@@ -53,31 +52,6 @@ export const SECTION_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Splits the configuration files HAProxy loads (`*.cfg` at the top of the version,
- * in lexical order, as `-f <dir>` reads them) into sections. See {@link parseConfigText}.
- */
-export function parseSections(files: readonly VersionFile[]): Section[] {
-  return configFiles(files).flatMap((file) => fileSections(file));
-}
-
-/**
- * Sections by file bytes. Version files are immutable, so bytes parsed once (a candidate
- * checked against the policy and then planned) are not parsed again: at 1,000 backends
- * x 10 servers a parse is the supervisor's biggest CPU cost per change. Callers must not
- * mutate the result.
- */
-const parsedFiles = new WeakMap<Uint8Array, { path: string; sections: Section[] }>();
-
-/** {@link parseConfigText} of one version file, remembered for its bytes (see above). */
-export function fileSections(file: VersionFile): Section[] {
-  const hit = parsedFiles.get(file.data);
-  if (hit?.path === file.path) return hit.sections;
-  const sections = parseConfigText(file.path, Buffer.from(file.data).toString('utf8'));
-  parsedFiles.set(file.data, { path: file.path, sections });
-  return sections;
-}
-
-/**
  * The sections of one file. Lines are kept twice: as words (for lints and the policy)
  * and normalized (comments, blank lines and indentation dropped; inner whitespace
  * collapsed), so two versions that differ only in comments or layout compare equal.
@@ -88,9 +62,8 @@ export function fileSections(file: VersionFile): Section[] {
  * line with quotes, escapes or `${VAR}` keeps its server lines in the body: what they
  * mean then depends on more than the line itself. Pure.
  */
-export function parseConfigText(file: string, text: string): Section[] {
+export function parseConfigText(file: string, text: string, conditional = hasConditionals(text)): Section[] {
   const sections: Section[] = [];
-  const conditional = /^\s*\.if\b/m.test(text);
   let current: Section | null = null;
   text.split('\n').forEach((rawLine, i) => {
     const raw = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
@@ -112,6 +85,11 @@ export function parseConfigText(file: string, text: string): Section[] {
     else current.body.push(line);
   });
   return sections;
+}
+
+/** Whether a file uses `.if` blocks: then its server lines stay in the body (see parseConfigText). */
+export function hasConditionals(text: string): boolean {
+  return /^\s*\.if\b/m.test(text);
 }
 
 /** The files `haproxy -f <dir>` loads, in the order it loads them. */

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { PipelineError } from '@api-server/core';
+import { supervisorError } from '../error-codes.js';
 
 /**
  * Characters that would make HAProxy read more than one command from a line: `;`
@@ -27,7 +27,7 @@ export function cliCommand(socketPath: string, commands: string | readonly strin
   const unsafe = list.find((c) => UNSAFE.test(c));
   if (unsafe !== undefined) {
     return Promise.reject(
-      new PipelineError('HAPROXY_CLI_UNSAFE_COMMAND', `refused to send a command holding ";", a line break or NUL to ${socketPath}: ${JSON.stringify(unsafe.slice(0, 200))}`, {
+      supervisorError('HAPROXY_CLI_UNSAFE_COMMAND', `refused to send a command holding ";", a line break or NUL to ${socketPath}: ${JSON.stringify(unsafe.slice(0, 200))}`, {
         context: { socket: socketPath, command: unsafe.slice(0, 200) },
       }),
     );
@@ -38,14 +38,14 @@ export function cliCommand(socketPath: string, commands: string | readonly strin
     const socket = connect({ path: socketPath, allowHalfOpen: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PipelineError('HAPROXY_CLI_TIMEOUT', `no complete answer to "${command}" from ${socketPath} within ${timeoutMs} ms`, { context: { socket: socketPath, command } }));
+      reject(supervisorError('HAPROXY_CLI_TIMEOUT', `no complete answer to "${command}" from ${socketPath} within ${timeoutMs} ms`, { context: { socket: socketPath, command } }));
     }, timeoutMs);
     socket.on('connect', () => socket.end(`${command}\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => socket.end());
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(new PipelineError('HAPROXY_CLI_UNAVAILABLE', `cannot talk to ${socketPath}: ${err.message}`, { cause: err, context: { socket: socketPath, command } }));
+      reject(supervisorError('HAPROXY_CLI_UNAVAILABLE', `cannot talk to ${socketPath}: ${err.message}`, { cause: err, context: { socket: socketPath, command } }));
     });
     socket.on('close', (hadError) => {
       clearTimeout(timer);

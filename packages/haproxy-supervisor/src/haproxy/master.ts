@@ -1,7 +1,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PipelineError } from '@api-server/core';
+import type { PipelineError } from '@api-server/core';
 import { execa } from 'execa';
+import { supervisorError } from '../error-codes.js';
 import { cliCommand } from './cli.js';
 import { parseDiagnostics, primaryDiagnostic } from '@api-server/haproxy';
 import { onlyIdleConnections } from './idle-stop.js';
@@ -99,7 +100,7 @@ export async function startMaster(paths: MasterPaths, log: MasterLog, opts: { ti
 async function startFailure(paths: MasterPaths, log: MasterLog, why: string): Promise<PipelineError> {
   const output = await log.readNew().catch(() => '');
   const diag = primaryDiagnostic(parseDiagnostics(output, [paths.config]));
-  return new PipelineError('HAPROXY_START_FAILED', `HAProxy did not start: ${diag?.message ?? why}`, {
+  return supervisorError('HAPROXY_START_FAILED', `HAProxy did not start: ${diag?.message ?? why}`, {
     context: { file: diag?.file ?? null, line: diag?.line ?? null, output: output.slice(-2000) },
   });
 }

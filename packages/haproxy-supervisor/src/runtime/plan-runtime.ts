@@ -1,5 +1,5 @@
 import type { VersionFile } from '@api-server/core';
-import { parseIpAddress, parseSections, toRuntimeServer, type RuntimeServer, type Section, type ServerLine, type ServerSettable } from '@api-server/haproxy';
+import { parseIpAddress, parseSections, sectionSource, toRuntimeServer, type RuntimeServer, type Section, type ServerLine, type ServerSettable } from '@api-server/haproxy';
 
 /**
  * Parsed sections of the last few file lists seen: the candidate of one plan is the
@@ -40,16 +40,19 @@ export function planRuntime(live: readonly VersionFile[], candidate: readonly Ve
   const a = sectionsOf(live);
   const b = sectionsOf(candidate);
   if (a.length !== b.length) return { runtime: false, reason: `sections differ (${a.length} live, ${b.length} new)` };
+  // Sections parsed from the same text (all but the one a flip touched) are equal: skip comparing them.
+  const same = a.map((x, i) => x.file === b[i]!.file && sectionSource(x) !== undefined && sectionSource(x) === sectionSource(b[i]!));
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
+    if (same[i]) continue;
     if (x.file !== y.file || x.kind !== y.kind || x.name !== y.name || x.body.join('\n') !== y.body.join('\n')) {
       return { runtime: false, reason: `${y.kind || 'top of file'} ${y.name} (${y.file}:${y.line}) changed beyond its server lines` };
     }
   }
   const changes: ServerChange[] = [];
   for (let i = 0; i < a.length; i++) {
-    if (sameServers(a[i]!.servers, b[i]!.servers)) continue;
+    if (same[i] || sameServers(a[i]!.servers, b[i]!.servers)) continue;
     const result = diffBackend(a[i]!, b[i]!, defaultsFor(b, i), b);
     if (typeof result === 'string') return { runtime: false, reason: result };
     changes.push(...result);

@@ -1,6 +1,7 @@
 import { parseAddress } from '../binds.js';
 import { GLOBAL_FILE, sortsBeforeGlobal } from '../global-section.js';
-import { configFiles, fileSections, type ConfigLine, type Section } from '../sections.js';
+import { configFiles, type ConfigLine, type Section } from '../sections.js';
+import { fileSections, sectionSource } from '../parsed-files.js';
 import { globToRegExp } from './glob.js';
 import type { Policy, PolicyRule } from './schema.js';
 
@@ -38,7 +39,8 @@ export interface PolicyViolation {
  */
 export function checkPolicy(policy: Policy, files: ReadonlyArray<{ path: string; data: Uint8Array }>): PolicyViolation[] {
   const out: PolicyViolation[] = [];
-  const rules = policy.rules.map((rule) => ({ rule, globs: rule.files.map(globToRegExp) }));
+  // A rule's verdict depends on the policy-wide forbid list and the rule: that text keys the clean-section memo.
+  const rules = policy.rules.map((rule) => ({ rule, globs: rule.files.map(globToRegExp), key: JSON.stringify([policy.forbid, rule]) }));
   const cache = new Map<string, PatternSet>();
   for (const file of configFiles(files)) {
     const fileLevel = (code: PolicyCode, message: string, rule = 'name'): void => void out.push({ code, file: file.path, line: null, column: null, directive: null, rule, message });
@@ -55,10 +57,23 @@ export function checkPolicy(policy: Policy, files: ReadonlyArray<{ path: string;
       fileLevel('POLICY_NO_RULE', `no rule of the policy covers ${file.path}; add its name to a rule's files`, 'rules');
       continue;
     }
-    for (const section of fileSections(file)) out.push(...checkSection(policy, match.rule, section, cache));
+    for (const section of fileSections(file)) {
+      const source = sectionSource(section);
+      if (source && cleanUnder.get(source)?.has(match.key)) continue;
+      const found = checkSection(policy, match.rule, section, cache);
+      if (found.length > 0) out.push(...found);
+      else if (source) cleanUnder.set(source, (cleanUnder.get(source) ?? new Set()).add(match.key));
+    }
   }
   return out;
 }
+
+/**
+ * Section texts (parsed-files' sources) that passed a rule, by the rule's key: a server
+ * flip re-checks only the section it changed. Only clean verdicts are kept: a violation
+ * is reported with its current line, so it is found again.
+ */
+const cleanUnder = new WeakMap<object, Set<string>>();
 
 interface Entry {
   pattern: string;

@@ -2,14 +2,16 @@ import Handlebars from 'handlebars';
 import { PipelineError, type VersionFile } from '@api-server/core';
 import type { DataView } from '../data-view.js';
 import { compareStrings, type NodeInfo, type Query } from '../queries.js';
-import { closeTagMismatch, templateError } from './errors.js';
+import { templateError } from './errors.js';
+import { rendererError } from '../error-codes.js';
+import { parseTemplate, rotateParsed, specOf, templateOf } from './parsed-templates.js';
+import { IterationMemo } from './memo.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
 import { formatHelpers } from './helpers-format.js';
 import { guardEach, isStringLengthError, outputTooLarge } from './limits.js';
 import { sandboxedHandlebars } from './sandbox.js';
 import { RenderScope } from './scope.js';
 import { TrackingView } from './tracking-view.js';
-import { rendererError } from '../error-codes.js';
 
 export interface RenderOptions {
   /** Environment `(env ...)` reads; only names in `envAllow` are visible. */
@@ -52,11 +54,9 @@ export interface RenderResult {
   usedBy: Record<string, string[]>;
 }
 
-const COMPILE = { noEscape: true, strict: true } as const;
 // Prototype access stays off (the 4.6+ default), stated here so nobody flips it by accident.
 const RUNTIME = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false } as const;
 const PARTIALS = 'partials/';
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Renders a template tree against a DataView. Pure: no file or network I/O, so
@@ -64,6 +64,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * name without `.hbs`, `partials/**.hbs` become partials, other files are copied.
  */
 export function renderTree(templates: readonly VersionFile[], data: DataView, options: RenderOptions = {}): RenderResult {
+  rotateParsed();
   const view = new TrackingView(data);
   const scope = new RenderScope(view);
   const hb = sandboxedHandlebars(scope);
@@ -79,6 +80,8 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
   const failed: FileFailure[] = [];
   const files: RenderedFile[] = [];
   const sorted = [...templates].sort((a, b) => compareStrings(a.path, b.path));
+  const memoSafe = prepareMemo(hb, sorted, options);
+  memo.install(hb, scope, () => memoSafe);
   const fail = (template: string, output: string, error: PipelineError) => {
     if (!errors.includes(error)) errors.push(error);
     failed.push({ template, output, error });
@@ -86,7 +89,7 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
 
   for (const file of sorted.filter((f) => isPartial(f.path))) {
     const name = file.path.slice(PARTIALS.length, -'.hbs'.length);
-    const partial = parse(hb, file, { template: file.path });
+    const partial = parseTemplate(hb, file, { template: file.path });
     if (partial instanceof PipelineError) {
       errors.push(partial);
       // Registered anyway, so a template that includes it fails with this error (and is
@@ -96,14 +99,15 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
       }) as unknown as Handlebars.Template);
       continue;
     }
-    const compiled = hb.compile(partial, COMPILE);
+    let compiled: Handlebars.TemplateDelegate | undefined;
     // A wrapper, so an error inside the partial names the partial's file and line.
     hb.registerPartial(name, ((context: unknown, opts: Handlebars.RuntimeOptions) =>
       scope.within(file.path, () => {
         try {
+          compiled ??= templateOf(hb, partial);
           return compiled(context, opts);
         } catch (err) {
-          throw templateError(err, 'render', scope.where(), partial);
+          throw templateError(err, 'render', scope.where(), partial.ast);
         }
       })) as unknown as Handlebars.Template);
   }
@@ -117,20 +121,20 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
     const output = file.path.slice(0, -'.hbs'.length);
     options.onTemplate?.(file.path);
     view.current = file.path;
-    const ast = parse(hb, file, { template: file.path });
+    const ast = parseTemplate(hb, file, { template: file.path });
     if (ast instanceof PipelineError) {
       fail(file.path, output, ast);
       continue;
     }
     try {
-      const text = scope.within(file.path, () => hb.compile(ast, COMPILE)(rootContext(scope, options.node ?? {}), RUNTIME));
+      const text = scope.within(file.path, () => templateOf(hb, ast)(rootContext(scope, options.node ?? {}), RUNTIME));
       const data = Buffer.from(text, 'utf8');
       if (maxBytes !== undefined && data.length > maxBytes) throw outputTooLarge(file.path, data.length, maxBytes, 'file');
       files.push({ path: output, data, template: file.path });
     } catch (err) {
       const error = isStringLengthError(err)
         ? outputTooLarge(file.path, Number.MAX_SAFE_INTEGER, maxBytes ?? 0, 'file', { detail: 'the output exceeds the largest string V8 can hold' })
-        : templateError(err, 'render', { template: file.path }, ast);
+        : templateError(err, 'render', { template: file.path }, ast.ast);
       fail(file.path, output, error);
     }
   }
@@ -149,6 +153,43 @@ export function renderTree(templates: readonly VersionFile[], data: DataView, op
   };
 }
 
+/** The render worker's one memo of loop iterations (see IterationMemo); it outlives renders. */
+const memo = new IterationMemo();
+
+/** Loop iterations served from the memo and rendered, since the start. */
+export function iterationMemoStats(): { hits: number; misses: number } {
+  return { ...memo.stats };
+}
+
+/**
+ * Starts the memo's render: its key is every template's text (by parse serial) and
+ * the options a template can read. Returns whether the memo may serve this tree: every
+ * template and partial parsed and compiled, and none reads `../`, block parameters of
+ * an outer loop, or decorators (what an iteration's key would not show).
+ */
+function prepareMemo(hb: typeof Handlebars, sorted: readonly VersionFile[], options: RenderOptions): boolean {
+  const allowed = Object.fromEntries((options.envAllow ?? []).map((name) => [name, options.env?.[name] ?? null]));
+  let key = JSON.stringify([allowed, options.node ?? {}, options.maxFileBytes ?? null]);
+  let safe = true;
+  for (const file of sorted) {
+    if (!file.path.endsWith('.hbs') || options.skip?.has(file.path)) continue;
+    const parsed = parseTemplate(hb, file, { template: file.path });
+    key += `\0${file.path}\0${parsed instanceof PipelineError ? 'error' : parsed.serial}`;
+    if (parsed instanceof PipelineError) {
+      safe = false;
+      continue;
+    }
+    try {
+      const spec = specOf(hb, parsed);
+      if (spec.useDepths || spec.useBlockParams || spec.useDecorators) safe = false;
+    } catch {
+      safe = false;
+    }
+  }
+  memo.begin(key);
+  return safe;
+}
+
 /** `includedFrom` when the loop over the cap sits in a partial. */
 function rootOf(scope: RenderScope): Record<string, unknown> {
   const where = scope.where();
@@ -159,26 +200,6 @@ function isPartial(path: string): boolean {
   return path.startsWith(PARTIALS) && path.endsWith('.hbs');
 }
 
-function parse(hb: typeof Handlebars, file: VersionFile, where: { template: string }): hbs.AST.Program | PipelineError {
-  let source: string;
-  try {
-    source = utf8.decode(file.data);
-  } catch (err) {
-    return rendererError('TEMPLATE_PARSE', `${file.path}: not valid UTF-8 text`, { cause: err, context: where });
-  }
-  try {
-    return hb.parse(source);
-  } catch (err) {
-    const mismatch = closeTagMismatch(err instanceof Error ? err.message : String(err), source);
-    if (mismatch) {
-      return rendererError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
-        cause: err,
-        context: { ...where, line: mismatch.line, column: mismatch.column },
-      });
-    }
-    return templateError(err, 'parse', where);
-  }
-}
 
 /**
  * The root context: only `node`, whose fields are getters so that `{{node.name}}`

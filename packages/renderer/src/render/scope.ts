@@ -3,6 +3,11 @@ import type { DataView } from '../data-view.js';
 import type { Query, QueryValue } from '../queries.js';
 import { rendererError, type RendererErrorCode } from '../error-codes.js';
 
+interface Recorder {
+  reads: Map<string, { query: Query; value: unknown }>;
+  missing: boolean;
+}
+
 /** What Handlebars hands a helper as its last argument (only the parts we read). */
 export interface HelperOptions {
   name?: string;
@@ -19,6 +24,7 @@ export class RenderScope {
   readonly dependencies = new Map<string, Query>();
   readonly missing = new Map<string, Query>();
   private readonly files: string[] = [];
+  private readonly recorders: Recorder[] = [];
 
   constructor(readonly data: DataView) {}
 
@@ -27,7 +33,39 @@ export class RenderScope {
     this.dependencies.set(query.id, query);
     const value = this.data.get(query);
     if (value === undefined) this.missing.set(query.id, query);
+    for (const r of this.recorders) {
+      r.reads.set(query.id, { query, value });
+      if (value === undefined) r.missing = true;
+    }
     return value;
+  }
+
+  /** Runs `fn` and says which answers it read (IterationMemo), and whether one of them was missing. */
+  record<T>(fn: () => T): { value: T; reads: Array<{ query: Query; value: unknown }>; missing: boolean } {
+    const recorder: Recorder = { reads: new Map(), missing: false };
+    this.recorders.push(recorder);
+    try {
+      const value = fn();
+      return { value, reads: [...recorder.reads.values()], missing: recorder.missing };
+    } finally {
+      this.recorders.splice(this.recorders.indexOf(recorder), 1);
+    }
+  }
+
+  /**
+   * True when every read still gets the same answer (by identity); then the reads are
+   * made again, so dependencies, per-template use and enclosing recorders see them as
+   * if the cached output had been rendered now. False: nothing was recorded.
+   */
+  replay(reads: ReadonlyArray<{ query: Query; value: unknown }>): boolean {
+    for (const r of reads) if (this.peek(r.query) !== r.value) return false;
+    for (const r of reads) this.lookup(r.query);
+    return true;
+  }
+
+  private peek(query: Query): unknown {
+    const data = this.data as DataView & { peek?: (q: Query) => unknown };
+    return data.peek ? data.peek(query) : this.data.get(query);
   }
 
   /** Runs `fn` with `file` as the file being rendered (a template, or a partial inside one). */

@@ -22,6 +22,11 @@ export class TrackingView implements DataView {
     return this.inner.get(query);
   }
 
+  /** The answer without noting a read (IterationMemo checks a cached iteration's reads first). */
+  peek<Q extends Query>(query: Q): QueryValue[Q['kind']] | undefined {
+    return this.inner.get(query);
+  }
+
   /** Template -> query ids, both sorted. */
   usedBy(): Record<string, string[]> {
     const out: Record<string, string[]> = {};

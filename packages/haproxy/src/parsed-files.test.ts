@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { fileSections, sectionSource } from './parsed-files.js';
+import { parseConfigText } from './sections.js';
+
+const file = (text: string, path = '20-x.cfg') => ({ path, data: Buffer.from(text, 'utf8') });
+
+/** A config of `n` backends; `skip` leaves one server line out (a health flip), `extra` adds text after backend 0. */
+function config(n: number, opts: { skip?: [number, number]; extra?: string; head?: string } = {}): string {
+  let t = opts.head ?? 'defaults\n  mode http\n\nfrontend f\n  bind :80 # a comment\n  http-request set-header X "a  b"\n';
+  for (let b = 0; b < n; b++) {
+    t += `backend b${b}\n  balance roundrobin\n`;
+    for (let s = 0; s < 3; s++) if (opts.skip?.[0] !== b || opts.skip[1] !== s) t += `  server s${s} 10.0.${b}.${s}:80 check\n`;
+    if (b === 0 && opts.extra) t += opts.extra;
+  }
+  return t;
+}
+
+describe('fileSections', () => {
+  it.each([
+    ['plain', config(5)],
+    ['a flip in the middle', config(5, { skip: [2, 1] })],
+    ['lines before any header and CRLF', 'maxconn 10\r\n' + config(3).replace(/\n/g, '\r\n')],
+    ['a commented header and a keyword glued to a comment', config(3, { extra: '# backend not-a-header\nbackend#x\n' })],
+    ['tab-indented header, header with no name', config(2, { extra: '\tlisten  l1\n  server a 10.1.0.1:80\nbackend\n' })],
+    ['conditional blocks anywhere in the file', config(3, { extra: '.if defined(X)\n  server c 10.2.0.1:80\n.endif\n' })],
+    ['unicode whitespace inside a line', config(2, { extra: '  acl a\u2028backend x\n\u00a0backend y\n' })],
+    ['no trailing newline', config(2).trimEnd()],
+    ['empty', ''],
+  ])('%s: equal to a whole-file parse', (_name, text) => {
+    expect(fileSections(file(text))).toEqual(parseConfigText('20-x.cfg', text));
+  });
+
+  it('stays equal to a whole-file parse through a series of flips, adds and removals', () => {
+    const texts = [config(20), config(20, { skip: [7, 1] }), config(20), config(20, { skip: [0, 0] }), config(21), config(19, { skip: [18, 2] }), config(20, { extra: '  server new 10.9.9.9:80\n' })];
+    for (const text of [...texts, ...texts.reverse()]) expect(fileSections(file(text))).toEqual(parseConfigText('20-x.cfg', text));
+    // Same text under another name: the names and lines follow the file.
+    expect(fileSections(file(config(4), '30-y.cfg'))).toEqual(parseConfigText('30-y.cfg', config(4)));
+  });
+
+  it('returns the same section objects for an unmoved section and one source for equal text', () => {
+    const before = fileSections(file(config(10)));
+    const after = fileSections(file(config(10, { skip: [5, 0] })));
+    expect(after[3]).toBe(before[3]); // backend b1: above the change, not moved
+    expect(after[8]).not.toBe(before[8]); // backend b6: moved up one line
+    expect(after[8]!.line).toBe(before[8]!.line - 1);
+    expect(sectionSource(after[8]!)).toBe(sectionSource(before[8]!));
+    expect(sectionSource(after[7]!)).not.toBe(sectionSource(before[7]!)); // b5 itself changed
+  });
+});

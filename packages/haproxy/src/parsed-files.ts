@@ -1,0 +1,116 @@
+import type { VersionFile } from '@api-server/core';
+import { configFiles, hasConditionals, parseConfigText, SECTION_KINDS, type Section } from './sections.js';
+
+/**
+ * Sections of version files, parsed once per section text. A health flip changes one
+ * server line of a 1,000-backend file: a whole-file parse costs 45 ms there (2 ms at
+ * 200 x 5) and is the supervisor's biggest CPU cost per change, so each file is cut
+ * at its section headers and only the sections whose text changed are parsed; the
+ * others reuse their parse, moved to their new line numbers. The result is exactly
+ * {@link parseConfigText}'s (sections.test.ts and parsed-files.test.ts compare them).
+ * Callers must not mutate it.
+ */
+
+/** Splits the configuration files HAProxy loads (`*.cfg` at the top of the version, in lexical order, as `-f <dir>` reads them) into sections. */
+export function parseSections(files: readonly VersionFile[]): Section[] {
+  return configFiles(files).flatMap((file) => fileSections(file));
+}
+
+/** The sections of one version file: remembered for its bytes (immutable), parsed per section text. */
+export function fileSections(file: VersionFile): Section[] {
+  const hit = parsedFiles.get(file.data);
+  if (hit?.path === file.path) return hit.sections;
+  const sections = chunkedParse(file.path, Buffer.from(file.data).toString('utf8'));
+  parsedFiles.set(file.data, { path: file.path, sections });
+  return sections;
+}
+
+/** The parse a placed section came from: equal chunks mean equal section text (line numbers aside). */
+export function sectionSource(section: Section): object | undefined {
+  return sourceOf.get(section);
+}
+
+const parsedFiles = new WeakMap<Uint8Array, { path: string; sections: Section[] }>();
+
+/** One run of lines from a section header to the next, parsed with line numbers relative to its start. */
+interface Chunk {
+  relative: Section[];
+  /** The last placement (file, first line): an unmoved section is returned as the same objects. */
+  placed: { file: string; offset: number; sections: Section[] } | null;
+}
+
+/**
+ * Chunks by text, in two generations: a lookup promotes an entry to the young one;
+ * when the young one is full the old one is dropped. Two versions of a 1,000 x 10
+ * catalog need ~2,000 entries.
+ */
+const GENERATION = 20_000;
+let young = new Map<string, Chunk>();
+let old = new Map<string, Chunk>();
+const sourceOf = new WeakMap<Section, Chunk>();
+
+/** A line that opens a section: its first word (after leading whitespace) is a section keyword, as parseConfigText decides. */
+const HEADER = new RegExp(`[^\\S\\n]*(?:${[...SECTION_KINDS].join('|')})(?=\\s|$)`, 'y');
+
+function chunkedParse(file: string, text: string): Section[] {
+  // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
+  const conditional = hasConditionals(text) ? '1' : '0';
+  const out: Section[] = [];
+  let chunkStart = 0;
+  let chunkLine = 0;
+  let line = 0;
+  const flush = (end: number) => {
+    if (end > chunkStart) out.push(...place(chunk(conditional, text.slice(chunkStart, end)), file, chunkLine));
+    chunkStart = end;
+    chunkLine = line;
+  };
+  for (let at = 0; at < text.length; ) {
+    HEADER.lastIndex = at;
+    if (at > 0 && HEADER.test(text)) flush(at);
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    at = nl + 1;
+    line++;
+  }
+  flush(text.length);
+  if (young.size > GENERATION) {
+    old = young;
+    young = new Map();
+  }
+  return out;
+}
+
+function chunk(conditional: string, text: string): Chunk {
+  const key = conditional + text;
+  let hit = young.get(key);
+  if (!hit) {
+    hit = old.get(key);
+    if (hit) old.delete(key);
+    else {
+      // A copy: a slice would keep the whole file text alive as long as the entry.
+      const own = Buffer.from(text, 'utf8').toString('utf8');
+      hit = { relative: parseConfigText('', own, conditional === '1'), placed: null };
+    }
+    young.set(key, hit);
+  }
+  return hit;
+}
+
+function place(c: Chunk, file: string, offset: number): Section[] {
+  if (c.placed?.file === file && c.placed.offset === offset) return c.placed.sections;
+  const sections = shift(c.relative, file, offset);
+  for (const s of sections) sourceOf.set(s, c);
+  c.placed = { file, offset, sections };
+  return sections;
+}
+
+/** Sections moved by `offset` lines into `file`; words, body and args are shared (never mutated). */
+function shift(sections: readonly Section[], file: string, offset: number): Section[] {
+  return sections.map((s) => ({
+    ...s,
+    file,
+    line: s.line + offset,
+    lines: s.lines.map((l) => ({ ...l, line: l.line + offset })),
+    servers: s.servers.map((v) => ({ ...v, file, line: v.line + offset })),
+  }));
+}
