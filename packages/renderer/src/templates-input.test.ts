@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publishVersion } from '@api-server/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TemplatesInput } from './templates-input.js';
 
 let root: string;
@@ -13,13 +13,8 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** Polls `cond` (vitest's waitFor) until it holds, for up to 3 s. */
+const until = (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 3000, interval: 10 });
 
 describe('TemplatesInput', () => {
   it('reports a move of current (not the first look), beats while idle, and loads the version it names', async () => {
