@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { EngineClient } from '../../packages/registrator/src/engine/client.js';
-import { parseDockerHost, type EngineAddress } from '../../packages/registrator/src/engine/docker-host.js';
+import { EngineClient } from '../../packages/registrator/src/sources/engine-client.js';
+import { parseDockerHost, type EngineAddress } from '../../packages/registrator/src/sources/docker-host.js';
 import { REPO_ROOT } from './component.js';
 
 /** The image scripts/docker-engine.sh imports: a static busybox (no registry is reachable). */

@@ -1,9 +1,9 @@
-/** Runs `fn` over `items` with at most `concurrency` calls in flight (bulk Consul registrations). */
-export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
+import { mapLimit } from '../../packages/core/src/map-limit.js';
+
+/**
+ * Runs `fn` over `items` with at most `concurrency` calls in flight (bulk Consul registrations):
+ * core's `mapLimit`, with `fn` called on the item alone (some callers give their second parameter a default).
+ */
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  await mapLimit(items, concurrency, (item) => fn(item));
 }

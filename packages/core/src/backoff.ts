@@ -10,7 +10,7 @@ export interface BackoffOptions {
   factor?: number;
 }
 
-export const defaultBackoff: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor: 2 };
+const defaultBackoff: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor: 2 };
 
 /**
  * Delay before retry number `attempt` (1-based): exponential with "full jitter", so

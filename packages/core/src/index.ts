@@ -12,6 +12,8 @@ export * from './server.js';
 export * from './shutdown.js';
 export * from './source.js';
 export * from './watch.js';
+export * from './map-limit.js';
+export * from './current-source.js';
 export * from './change-timing.js';
 export { z } from 'zod';
 export * from './component.js';

@@ -122,7 +122,7 @@ export async function swapCurrent(root: string, target: string): Promise<void> {
 }
 
 /** Keeps the newest `keep` versions plus `current`; drops temp dirs a crash left behind. */
-export async function prune(store: VersionStore, currentId: string): Promise<string[]> {
+async function prune(store: VersionStore, currentId: string): Promise<string[]> {
   const keep = store.keep ?? 5;
   const grace = store.pruneGraceMs ?? 30_000;
   const releases = join(store.root, 'releases');
@@ -146,14 +146,6 @@ export async function prune(store: VersionStore, currentId: string): Promise<str
     await rm(join(releases, t.name), { recursive: true, force: true });
   }
   return removed;
-}
-
-/** Lists published version ids, newest first. */
-export async function listVersions(root: string): Promise<{ id: string; mtime: Date }[]> {
-  const releases = join(root, 'releases');
-  const names = (await readdir(releases).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
-  const out = await Promise.all(names.map(async (id) => ({ id, mtime: (await stat(join(releases, id))).mtime })));
-  return out.sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 import { podTemplate, type Container, type K8sObject, type Volume } from './kustomize.js';
 import { resolveEnv } from './pod-plan.js';
 
@@ -59,7 +59,7 @@ export interface ContainerPlanOptions {
 export function planContainers(objects: K8sObject[], opts: ContainerPlanOptions): { pause: ContainerRun; containers: ContainerRun[]; hostDirs: HostDir[]; skipped: Array<{ container: string; reason: string }> } {
   const ds = objects.find((o) => o.kind === 'DaemonSet');
   const template = ds && podTemplate(ds);
-  if (!ds || !template) throw new PipelineError('CONTAINERS_NO_DAEMONSET', 'no DaemonSet in the manifests');
+  if (!ds || !template) throw devkitError('CONTAINERS_NO_DAEMONSET', 'no DaemonSet in the manifests');
   const spec = template.spec as typeof template.spec & { securityContext?: PodSecurity };
   const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, (o as { data?: Record<string, string> }).data ?? {}]));
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
@@ -79,11 +79,11 @@ export function planContainers(objects: K8sObject[], opts: ContainerPlanOptions)
       skipped.push({ container: c.name, reason: opts.skip[c.name]! });
       continue;
     }
-    if (!c.command?.length) throw new PipelineError('CONTAINERS_NO_COMMAND', `container ${c.name} has no command`, { context: { container: c.name } });
+    if (!c.command?.length) throw devkitError('CONTAINERS_NO_COMMAND', `container ${c.name} has no command`, { context: { container: c.name } });
     const sc = (c.securityContext ?? {}) as ContainerSecurity;
     const uid = sc.runAsUser ?? podSecurity.runAsUser;
     const gid = sc.runAsGroup ?? podSecurity.runAsGroup ?? uid;
-    if (uid === undefined || uid === 0) throw new PipelineError('CONTAINERS_ROOT', `container ${c.name} would run as root (no runAsUser)`, { context: { container: c.name } });
+    if (uid === undefined || uid === 0) throw devkitError('CONTAINERS_ROOT', `container ${c.name} would run as root (no runAsUser)`, { context: { container: c.name } });
     const args = ['-d', '--name', `${opts.pod}-${c.name}`, '--network', `container:${pauseName}`, '--init', '--user', `${uid}:${gid}`];
     for (const g of [podSecurity.fsGroup, ...(podSecurity.supplementalGroups ?? []), ...(opts.groupAdd?.[c.name] ?? [])]) if (g !== undefined) args.push('--group-add', String(g));
     if (sc.readOnlyRootFilesystem) args.push('--read-only');
@@ -132,7 +132,7 @@ interface ContainerSecurity {
 
 /** Where a volume lives on the host, noting the directories to prepare. */
 function volumeSource(volume: Volume | undefined, name: string, c: Container, opts: ContainerPlanOptions, pod: PodSecurity, dirs: Map<string, HostDir>): string {
-  if (!volume) throw new PipelineError('CONTAINERS_UNKNOWN_VOLUME', `container ${c.name} mounts volume "${name}" that the pod does not define`, { context: { container: c.name, volume: name } });
+  if (!volume) throw devkitError('CONTAINERS_UNKNOWN_VOLUME', `container ${c.name} mounts volume "${name}" that the pod does not define`, { context: { container: c.name, volume: name } });
   if (volume.emptyDir) {
     // emptyDir with fsGroup: group-owned by fsGroup, setgid, group-writable (what the kubelet does).
     const path = join(opts.volumesDir, name);
@@ -146,7 +146,7 @@ function volumeSource(volume: Volume | undefined, name: string, c: Container, op
     dirs.set(local, { path: local, uid: 10001, gid: 10001, mode: 0o750 });
     return local;
   }
-  throw new PipelineError('CONTAINERS_VOLUME_KIND', `volume "${name}" is neither emptyDir nor hostPath`, { context: { volume: name } });
+  throw devkitError('CONTAINERS_VOLUME_KIND', `volume "${name}" is neither emptyDir nor hostPath`, { context: { volume: name } });
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
@@ -154,13 +154,13 @@ const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024,
 /** A Kubernetes memory quantity (`192Mi`, `1G`, `134217728`) in bytes. */
 export function memoryBytes(quantity: string, container = ''): number {
   const m = /^(\d+(?:\.\d+)?)(k|M|G|Ki|Mi|Gi)?$/.exec(quantity);
-  if (!m) throw new PipelineError('CONTAINERS_QUANTITY', `container ${container}: memory limit "${quantity}" is not a quantity this runner reads`, { context: { container, quantity } });
+  if (!m) throw devkitError('CONTAINERS_QUANTITY', `container ${container}: memory limit "${quantity}" is not a quantity this runner reads`, { context: { container, quantity } });
   return Math.round(Number(m[1]) * UNITS[m[2] ?? '']!);
 }
 
 /** A Kubernetes CPU quantity (`200m`, `1`, `0.5`) in CPUs. */
 export function cpus(quantity: string, container = ''): number {
   const m = /^(\d+(?:\.\d+)?)(m)?$/.exec(quantity);
-  if (!m) throw new PipelineError('CONTAINERS_QUANTITY', `container ${container}: cpu limit "${quantity}" is not a quantity this runner reads`, { context: { container, quantity } });
+  if (!m) throw devkitError('CONTAINERS_QUANTITY', `container ${container}: cpu limit "${quantity}" is not a quantity this runner reads`, { context: { container, quantity } });
   return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
 }

@@ -1,7 +1,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 import { checkManifest } from './manifest-checks.js';
 import { assertListenersFree, type PlannedListener } from './port-check.js';
 import { ConsulDev, consulBin } from './consul-dev.js';
@@ -75,11 +75,11 @@ export class DevPod {
   static async start(opts: DevPodOptions): Promise<DevPod> {
     const templatesDir = resolve(opts.templatesDir ?? join(opts.repoRoot, 'templates'));
     if (!(await stat(templatesDir).then((s) => s.isDirectory(), () => false))) {
-      throw new PipelineError('DEV_TEMPLATES_MISSING', `${templatesDir}: no such directory (give a config repository, or --templates DIR)`, { context: { templates: templatesDir } });
+      throw devkitError('DEV_TEMPLATES_MISSING', `${templatesDir}: no such directory (give a config repository, or --templates DIR)`, { context: { templates: templatesDir } });
     }
     const objects = await kustomize(join(opts.repoRoot, 'deploy/k8s'));
     const problems = checkManifest(objects);
-    if (problems.length) throw new PipelineError('DEV_MANIFEST_INVALID', `deploy/k8s has problems:\n  ${problems.join('\n  ')}`);
+    if (problems.length) throw devkitError('DEV_MANIFEST_INVALID', `deploy/k8s has problems:\n  ${problems.join('\n  ')}`);
     const config = configMapData(objects);
     const source = new URL(config.SOURCE_URL ?? 's3://api-server-routing/prod');
     const bucket = source.hostname;
@@ -127,7 +127,7 @@ export class DevPod {
         s3Env: started.s3.env(),
       });
       const first = await publisher.publish();
-      if (!first.ok) throw new PipelineError('DEV_TEMPLATES_INVALID', `${templatesDir} does not validate; nothing to serve yet:\n${first.lines.join('\n')}`, { context: { templates: templatesDir } });
+      if (!first.ok) throw devkitError('DEV_TEMPLATES_INVALID', `${templatesDir} does not validate; nothing to serve yet:\n${first.lines.join('\n')}`, { context: { templates: templatesDir } });
 
       const logDir = join(opts.workDir, 'logs');
       const runner = opts.runner ?? new ProcessRunner();

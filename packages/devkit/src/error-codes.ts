@@ -29,5 +29,5 @@ export type DevkitErrorCode =
   | 'KUSTOMIZE_UNSUPPORTED'
   | 'KUSTOMIZE_YAML';
 
-/** A PipelineError with one of this package's codes (new code should use it instead of `new PipelineError`). */
+/** A PipelineError with one of this package's codes: every call site raises through it, so a code outside the union does not compile. */
 export const devkitError = errorFor<DevkitErrorCode>();

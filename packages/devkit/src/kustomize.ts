@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 
 /** A Kubernetes object as plain data. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
@@ -27,7 +27,7 @@ export async function kustomize(dir: string): Promise<K8sObject[]> {
   const k = (await loadYaml(path))[0] as Kustomization & Record<string, unknown>;
   const known = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'images', 'patches']);
   const unknown = Object.keys(k).filter((key) => !known.has(key));
-  if (unknown.length) throw new PipelineError('KUSTOMIZE_UNSUPPORTED', `${path}: unsupported fields ${unknown.join(', ')}`, { context: { path } });
+  if (unknown.length) throw devkitError('KUSTOMIZE_UNSUPPORTED', `${path}: unsupported fields ${unknown.join(', ')}`, { context: { path } });
 
   let objects: K8sObject[] = [];
   for (const resource of k.resources ?? []) {
@@ -53,7 +53,7 @@ export async function kustomize(dir: string): Promise<K8sObject[]> {
   }
   for (const patch of k.patches ?? []) {
     const matches = objects.filter((o) => (!patch.target.kind || o.kind === patch.target.kind) && (!patch.target.name || o.metadata.name === patch.target.name));
-    if (matches.length === 0) throw new PipelineError('KUSTOMIZE_PATCH_NO_TARGET', `${path}: patch target ${JSON.stringify(patch.target)} matches nothing`);
+    if (matches.length === 0) throw devkitError('KUSTOMIZE_PATCH_NO_TARGET', `${path}: patch target ${JSON.stringify(patch.target)} matches nothing`);
     const ops = parseYaml(patch.patch) as JsonPatchOp[];
     for (const obj of matches) applyJsonPatch(obj, ops);
   }
@@ -62,11 +62,11 @@ export async function kustomize(dir: string): Promise<K8sObject[]> {
 
 async function loadYaml(path: string): Promise<unknown[]> {
   const text = await readFile(path, 'utf8').catch((err: unknown) => {
-    throw new PipelineError('KUSTOMIZE_READ', `cannot read ${path}: ${(err as Error).message}`, { cause: err, context: { path } });
+    throw devkitError('KUSTOMIZE_READ', `cannot read ${path}: ${(err as Error).message}`, { cause: err, context: { path } });
   });
   return parseAllDocuments(text)
     .map((doc) => {
-      if (doc.errors.length) throw new PipelineError('KUSTOMIZE_YAML', `${path}: ${doc.errors[0]?.message}`, { context: { path } });
+      if (doc.errors.length) throw devkitError('KUSTOMIZE_YAML', `${path}: ${doc.errors[0]?.message}`, { context: { path } });
       return doc.toJS() as unknown;
     })
     .filter((d) => d !== null && d !== undefined);

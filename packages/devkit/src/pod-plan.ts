@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 import { containersOf, podTemplate, type Container, type K8sObject } from './kustomize.js';
 
 /** How one container of the pod runs as a local process. */
@@ -37,7 +37,7 @@ export interface PlanOptions {
 export function planPod(objects: K8sObject[], opts: PlanOptions): { plans: ProcessPlan[]; skipped: Array<{ container: string; reason: string }> } {
   const ds = objects.find((o) => o.kind === 'DaemonSet');
   const template = ds && podTemplate(ds);
-  if (!ds || !template) throw new PipelineError('DEV_NO_DAEMONSET', 'no DaemonSet in the manifests');
+  if (!ds || !template) throw devkitError('DEV_NO_DAEMONSET', 'no DaemonSet in the manifests');
   const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, (o as { data?: Record<string, string> }).data ?? {}]));
   const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
   const plans: ProcessPlan[] = [];
@@ -56,14 +56,14 @@ export function planPod(objects: K8sObject[], opts: PlanOptions): { plans: Proce
     const root = join(opts.workDir, 'containers', c.name);
     const mounts = (c.volumeMounts ?? []).map((m) => {
       const volume = volumes.get(m.name);
-      if (!volume) throw new PipelineError('DEV_UNKNOWN_VOLUME', `container ${c.name} mounts volume "${m.name}" that the pod does not define`, { context: { container: c.name, volume: m.name } });
+      if (!volume) throw devkitError('DEV_UNKNOWN_VOLUME', `container ${c.name} mounts volume "${m.name}" that the pod does not define`, { context: { container: c.name, volume: m.name } });
       return { mountPath: m.mountPath, volume: m.name, local: join(root, m.mountPath), readOnly: m.readOnly ?? false };
     });
     const env = resolveEnv(c, configMaps, opts);
     for (const [k, v] of Object.entries({ ...opts.overrides['*'], ...opts.overrides[c.name] })) if (k in env || opts.overrides[c.name]?.[k] !== undefined) env[k] = v;
     // Paths inside mounts point into the container's local root view.
     for (const [k, v] of Object.entries(env)) env[k] = localisePath(v, root, mounts);
-    if (!c.command?.length) throw new PipelineError('DEV_NO_COMMAND', `container ${c.name} has no command: the runner runs exactly what the manifest runs`, { context: { container: c.name } });
+    if (!c.command?.length) throw devkitError('DEV_NO_COMMAND', `container ${c.name} has no command: the runner runs exactly what the manifest runs`, { context: { container: c.name } });
     plans.push({ container: c.name, command: [...c.command, ...(c.args ?? [])], cwd: opts.repoRoot, env, mounts, root });
   }
   return { plans, skipped };
@@ -78,14 +78,14 @@ export function resolveEnv(c: Container, configMaps: Map<string, Record<string, 
     else if (e.valueFrom?.configMapKeyRef) {
       const { name, key } = e.valueFrom.configMapKeyRef;
       const data = configMaps.get(name);
-      if (!data || !(key in data)) throw new PipelineError('DEV_CONFIGMAP_KEY', `container ${c.name}: ${e.name} refers to ConfigMap ${name} key ${key}, which does not exist`, { context: { container: c.name, variable: e.name } });
+      if (!data || !(key in data)) throw devkitError('DEV_CONFIGMAP_KEY', `container ${c.name}: ${e.name} refers to ConfigMap ${name} key ${key}, which does not exist`, { context: { container: c.name, variable: e.name } });
       value = data[key] ?? '';
     } else if (e.valueFrom?.fieldRef) {
       const field = e.valueFrom.fieldRef.fieldPath;
       const known: Record<string, string> = { 'spec.nodeName': opts.nodeName, 'status.hostIP': opts.nodeIp, 'status.podIP': opts.nodeIp, 'metadata.name': `api-server-${opts.nodeName}`, 'metadata.namespace': 'api-server' };
-      if (!(field in known)) throw new PipelineError('DEV_FIELDREF', `container ${c.name}: ${e.name} uses fieldRef ${field}, unknown to the local runner`);
+      if (!(field in known)) throw devkitError('DEV_FIELDREF', `container ${c.name}: ${e.name} uses fieldRef ${field}, unknown to the local runner`);
       value = known[field] ?? '';
-    } else throw new PipelineError('DEV_ENV_SOURCE', `container ${c.name}: ${e.name} has no value the local runner can resolve`);
+    } else throw devkitError('DEV_ENV_SOURCE', `container ${c.name}: ${e.name} has no value the local runner can resolve`);
     env[e.name] = value;
   }
   return env;

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 
 /** One address the pod will listen on, and who asked for it (for the message). */
 export interface PlannedListener {
@@ -36,7 +36,7 @@ export async function assertListenersFree(listeners: readonly PlannedListener[])
     if (code) busy.push(`${l.addr} (${l.container} ${l.variable}): ${CAUSE[code] ?? code}`);
   }
   if (busy.length === 0) return;
-  throw new PipelineError(
+  throw devkitError(
     'DEV_PORT_BUSY',
     `cannot listen on:\n  ${busy.join('\n  ')}\nStop what holds it, or pick other ports: --http-port N for HTTP, --free-ports for every port.`,
     { context: { busy } },

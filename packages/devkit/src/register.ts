@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, failure, UsageError, type Command } from '@api-server/cli';
-import { PipelineError } from '@api-server/core';
+import { devkitError } from './error-codes.js';
 import { defaultWorkDir } from './dev-pod.js';
 import { repoRoot } from './up.js';
 
@@ -39,14 +39,14 @@ export const registerCommand: Command = {
       const summary = await readFile(summaryPath, 'utf8').then(
         (t) => JSON.parse(t) as { consul?: string },
         () => {
-          throw new PipelineError('DEV_NOT_RUNNING', `no dev pod found: ${summaryPath} does not exist (start one with apictl-dev, or give --work-dir)`, { context: { path: summaryPath } });
+          throw devkitError('DEV_NOT_RUNNING', `no dev pod found: ${summaryPath} does not exist (start one with apictl-dev, or give --work-dir)`, { context: { path: summaryPath } });
         },
       );
-      if (!summary.consul) throw new PipelineError('DEV_NOT_RUNNING', `${summaryPath} names no Consul`);
+      if (!summary.consul) throw devkitError('DEV_NOT_RUNNING', `${summaryPath} names no Consul`);
       const res = await fetch(`${summary.consul}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ ID: id, Name: name, Address: '127.0.0.1', Port: port }) }).catch((e: Error) => {
-        throw new PipelineError('DEV_NOT_RUNNING', `the dev Consul at ${summary.consul} does not answer (${e.message}): is the pod still running?`);
+        throw devkitError('DEV_NOT_RUNNING', `the dev Consul at ${summary.consul} does not answer (${e.message}): is the pod still running?`);
       });
-      if (!res.ok) throw new PipelineError('DEV_REGISTER_FAILED', `Consul refused the registration: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      if (!res.ok) throw devkitError('DEV_REGISTER_FAILED', `Consul refused the registration: ${res.status} ${(await res.text()).slice(0, 200)}`);
       io.out(`registered ${id}: service "${name}" at 127.0.0.1:${port} in ${summary.consul}`);
       return EXIT.ok;
     } catch (e) {

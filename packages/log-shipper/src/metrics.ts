@@ -1,4 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Sink } from './outputs/sink.js';
+import type { ShipperCounters } from './shipper.js';
 
 /** Every metric of log-shipper, names checked by `promtool check metrics`. */
 export function createMetrics(registry: Registry, onScrape: () => void = () => undefined) {
@@ -34,3 +36,21 @@ export function createMetrics(registry: Registry, onScrape: () => void = () => u
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Copies the hot-path counters into prom-client (only the deltas since last time). */
+export function syncCounters(c: ShipperCounters, seen: ShipperCounters, m: Metrics, sinks: readonly Sink[], fileSize: number): void {
+  for (const t of ['tcp', 'udp'] as const) {
+    m.receivedLines.inc({ transport: t }, c.lines[t] - seen.lines[t]);
+    m.receivedBytes.inc({ transport: t }, c.bytes[t] - seen.bytes[t]);
+    m.truncated.inc({ transport: t }, c.truncated[t] - seen.truncated[t]);
+  }
+  for (const k of ['http', 'tcp', 'other', 'raw'] as const) m.parsed.inc({ kind: k }, c.kinds[k] - seen.kinds[k]);
+  m.ringDropped.inc(c.ringDropped - seen.ringDropped);
+  Object.assign(seen.lines, c.lines);
+  Object.assign(seen.bytes, c.bytes);
+  Object.assign(seen.truncated, c.truncated);
+  Object.assign(seen.kinds, c.kinds);
+  seen.ringDropped = c.ringDropped;
+  for (const s of sinks) m.sinkBuffer.set({ sink: s.name }, s.bufferedBytes);
+  m.fileSize.set(fileSize);
+}

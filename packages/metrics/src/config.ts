@@ -32,6 +32,8 @@ export const envShape = {
   HAPROXY_STATS_TIMEOUT_MS: intFromEnv(1).default(2000),
 };
 
+export type MetricsEnv = z.infer<z.ZodObject<typeof envShape>>;
+
 /** Unknown variables with these prefixes are reported (a typo must not fall back silently). */
 export const envPrefixes = ['LOG_METRICS_'];
 

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { boolFromEnv, intFromEnv, z } from '@api-server/core';
 import { parseConsulAddr } from '@api-server/renderer';
 import { checkDuration } from './duration.js';
-import { parseDockerHost } from './engine/docker-host.js';
+import { parseDockerHost } from './sources/docker-host.js';
 
 const fromParser = <T>(parse: (v: string) => T | string) =>
   z.string().transform((value, ctx) => {

@@ -11,5 +11,5 @@ export type RegistratorErrorCode =
   | 'REGISTRATION_FAILED'
   | 'LABELS_REFUSED';
 
-/** A PipelineError with one of this package's codes (new code should use it instead of `new PipelineError`). */
+/** A PipelineError with one of this package's codes: every call site raises through it, so a code outside the union does not compile. */
 export const registratorError = errorFor<RegistratorErrorCode>();

@@ -1,7 +1,7 @@
 import { backoffDelay, describeError, pause, retryForever, type Logger, type StateReporter } from '@api-server/core';
-import type { ConsulAgent } from './consul/agent.js';
-import type { EngineClient } from './engine/client.js';
-import { RELEVANT_ACTIONS } from './engine/events.js';
+import type { ConsulAgent } from './outputs/consul-agent.js';
+import type { EngineClient } from './sources/engine-client.js';
+import { RELEVANT_ACTIONS } from './sources/engine-events.js';
 import type { RegistratorMetrics } from './metrics.js';
 import type { ReconcileOutcome, Reconciler } from './reconciler.js';
 import type { Wakeup } from './wakeup.js';

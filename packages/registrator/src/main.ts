@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { packageVersion, runComponent } from '@api-server/core';
 import { consulBaseUrl, envPrefixes, envShape, maxSilenceMs } from './config.js';
-import { ConsulAgent } from './consul/agent.js';
-import { EngineClient } from './engine/client.js';
+import { ConsulAgent } from './outputs/consul-agent.js';
+import { EngineClient } from './sources/engine-client.js';
 import { consulWatchLoop, engineEventsLoop, reconcileLoop, type LoopDeps } from './loops.js';
 import { registratorMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';

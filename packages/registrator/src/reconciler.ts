@@ -1,9 +1,10 @@
-import { PipelineError, isAbortError } from '@api-server/core';
-import type { ConsulAgent } from './consul/agent.js';
-import type { EngineClient } from './engine/client.js';
-import { containerFromInspect, type ContainerInfo } from './engine/container.js';
+import { isAbortError } from '@api-server/core';
+import type { ConsulAgent } from './outputs/consul-agent.js';
+import type { EngineClient } from './sources/engine-client.js';
+import { containerFromInspect, type ContainerInfo } from './sources/container.js';
 import { planSync } from './plan.js';
 import { planContainer, type Registration, type RegistrationDefaults } from './registrations.js';
+import { registratorError } from './error-codes.js';
 
 /** A running container whose labels were refused: named in the state file. */
 export interface Refusal {
@@ -77,7 +78,7 @@ export class Reconciler {
     for (const id of sync.remove) await apply(id, () => this.consul.deregister(id, signal));
     if (failures.length > 0) {
       const first = failures[0]!;
-      throw new PipelineError('REGISTRATION_FAILED', `${failures.length} of ${sync.add.length + sync.update.length + sync.remove.length} agent changes failed; first (${first.id}): ${(first.err as Error).message ?? String(first.err)}`, {
+      throw registratorError('REGISTRATION_FAILED', `${failures.length} of ${sync.add.length + sync.update.length + sync.remove.length} agent changes failed; first (${first.id}): ${(first.err as Error).message ?? String(first.err)}`, {
         cause: first.err,
         context: { failed: failures.map((f) => f.id).slice(0, 20) },
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerFromInspect, type ContainerInfo } from './engine/container.js';
+import { containerFromInspect, type ContainerInfo } from './sources/container.js';
 import { LIMITS } from './labels.js';
 import { nameFromImage, OWNER, planContainer, type RegistrationDefaults } from './registrations.js';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ContainerInfo } from './engine/container.js';
+import type { ContainerInfo } from './sources/container.js';
 import { forPort, readSettings, SERVICE_NAME, serviceVariables } from './labels.js';
 
 /** Meta keys that mark a registration as this registrator's own. */

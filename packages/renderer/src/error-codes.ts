@@ -22,5 +22,5 @@ export type RendererErrorCode =
   | 'CONSUL_KV_PATH'
   | 'CONSUL_SERVICE_NAME';
 
-/** A PipelineError with one of this package's codes (new code should use it instead of `new PipelineError`). */
+/** A PipelineError with one of this package's codes: every call site raises through it, so a code outside the union does not compile. */
 export const rendererError = errorFor<RendererErrorCode>();

@@ -99,6 +99,7 @@ export class HeldFiles {
   /** For the state file: `held[]`, and the error that makes the state degraded. */
   report(): { held: ReturnType<typeof describeHold>[]; error: PipelineError | undefined } {
     const first = this.holds[0];
+    // A hold carried from an earlier pass (its error is gone): rebuilt from the record, whose code was typed where it was raised.
     const error = first && (this.errors.get(first.file) ?? new PipelineError(first.code, first.reason, { context: { template: first.template, file: first.file, ...(first.line === undefined ? {} : { line: first.line }) } }));
     return { held: this.holds.map(describeHold), error };
   }

@@ -1,4 +1,4 @@
-import { syncError } from './errors.js';
+import { syncError } from './error-codes.js';
 
 /** Why a key was refused; the literal reasons double as test-table values. */
 export type UnsafeKeyReason =

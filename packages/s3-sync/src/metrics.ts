@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * suffix. This belongs in core's `createRegistry`; until it moves there, each
  * component cleans its own registry.
  */
-export function dropNonConformingMetrics(registry: Registry): string[] {
+function dropNonConformingMetrics(registry: Registry): string[] {
   const dropped: string[] = [];
   for (const metric of registry.getMetricsAsArray()) {
     const { name, type } = metric as unknown as { name: string; type: string };

@@ -1,6 +1,6 @@
 import { PipelineError } from '@api-server/core';
 import { isFolderMarker, keyToPath } from './keys.js';
-import { syncError, type S3SyncErrorCode } from './errors.js';
+import { syncError, type S3SyncErrorCode } from './error-codes.js';
 
 /** One object as a listing reports it. */
 export interface ListedObject {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PipelineError, type VersionFile } from '@api-server/core';
-import { mapLimit } from './pool.js';
+import { mapLimit, PipelineError, type VersionFile } from '@api-server/core';
 import { CURRENT_KEY, isReleaseId, releaseFolder, releaseMetaKey, releaseOfKey, RELEASES_PREFIX } from '@api-server/release';
 import { parseCurrentBody, planUpload, releaseId, type CurrentBody, type ReleaseMeta } from './release.js';
 import type { ReleaseStore } from './store.js';

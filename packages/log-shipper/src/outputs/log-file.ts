@@ -2,6 +2,7 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, PipelineError } from '@api-server/core';
 import { compressRotated, pruneByAge, recoverRotated, shiftRotated, type RotationPolicy } from './rotation.js';
+import { logShipperError, type LogShipperErrorCode } from '../error-codes.js';
 
 /** What the file reports; the component turns these into metrics and state. */
 export interface LogFileEvents {
@@ -222,8 +223,8 @@ export class LogFile {
     this.midLine = false;
   }
 
-  private fail(code: string, err: unknown, lines: number): void {
-    this.opts.events.error(new PipelineError(code, `${this.path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, context: { path: this.path } }), lines);
+  private fail(code: LogShipperErrorCode, err: unknown, lines: number): void {
+    this.opts.events.error(logShipperError(code, `${this.path}: ${(err as Error)?.message ?? String(err)}`, { cause: err, context: { path: this.path } }), lines);
   }
 }
 

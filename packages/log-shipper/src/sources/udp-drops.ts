@@ -30,8 +30,33 @@ export function ipv4Hex(host: string): string {
     .join('');
 }
 
-export async function readUdpDrops(host: string, port: number): Promise<number | undefined> {
+async function readUdpDrops(host: string, port: number): Promise<number | undefined> {
   const file = host.includes(':') ? '/proc/net/udp6' : '/proc/net/udp';
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseProcNetUdp(text, host, port);
+}
+
+/**
+ * Our socket's kernel drops since bind: the /proc counter belongs to the socket, so the
+ * first reading is the base. `poll` reports new drops to `onDrops` (never a decrease).
+ */
+export class UdpDropCounter {
+  private base: number | undefined;
+  /** Drops seen since bind. */
+  seen = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly onDrops: (n: number) => void,
+  ) {}
+
+  async poll(): Promise<void> {
+    const drops = await readUdpDrops(this.host, this.port);
+    if (drops === undefined) return;
+    this.base ??= drops;
+    const total = drops - this.base;
+    if (total > this.seen) this.onDrops(total - this.seen);
+    this.seen = Math.max(this.seen, total);
+  }
 }

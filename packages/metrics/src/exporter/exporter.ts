@@ -1,6 +1,6 @@
 import { renderExporterAsync, type ScrapeResult } from './render.js';
 import { parseInfo, parseStatCsv } from './stat-csv.js';
-import { queryStatsSocket } from './stats-socket.js';
+import { queryStatsSocket } from '../sources/stats-socket.js';
 
 export interface HaproxyExporterOptions {
   socketPath: string;

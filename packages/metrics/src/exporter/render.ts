@@ -1,4 +1,4 @@
-import { escapeLabelValue, familyHeader, formatValue } from '../exposition.js';
+import { escapeLabelValue, familyHeader, formatValue } from '../outputs/exposition.js';
 import { backendFamilies, frontendFamilies, serverFamilies, statusValue, type StatFamily } from './families.js';
 import { ProxyType, type StatTable } from './stat-csv.js';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from '@api-server/core';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { loadPosition, PositionWriter } from '../tail/position.js';
-import { FileTailer, type TailEvent } from '../tail/tailer.js';
+import { loadPosition, PositionWriter } from '../sources/position.js';
+import { FileTailer, type TailEvent } from '../sources/tailer.js';
 import { LogMetrics, type LineResult } from './log-metrics.js';
 
 export interface LogPipelineOptions {

@@ -1,4 +1,4 @@
-import { familyHeader, formatLabels, formatValue, type ChunkWriter } from '../exposition.js';
+import { familyHeader, formatLabels, formatValue, type ChunkWriter } from '../outputs/exposition.js';
 
 export type { ChunkWriter };
 

@@ -1,4 +1,5 @@
 import { PipelineError } from '@api-server/core';
+import { rendererError } from '../error-codes.js';
 
 type Ast = hbs.AST.Program;
 
@@ -21,7 +22,7 @@ export function templateError(
   const message = cleanMessage(raw);
   const code = phase === 'parse' ? 'TEMPLATE_PARSE' : 'TEMPLATE_RENDER';
   const prefix = line === undefined ? where.template : `${where.template}:${line}`;
-  return new PipelineError(code, `${prefix}: ${message}`, {
+  return rendererError(code, `${prefix}: ${message}`, {
     cause: err,
     context: { ...where, ...(line === undefined ? {} : { line }), ...(typeof column === 'number' ? { column } : {}) },
   });

@@ -1,5 +1,6 @@
 import { PipelineError } from '@api-server/core';
 import type Handlebars from 'handlebars';
+import { rendererError } from '../error-codes.js';
 
 /** What one render may cost (README, "Render limits"). */
 export interface RenderLimits {
@@ -18,19 +19,19 @@ export const DEFAULT_LIMITS: RenderLimits = { timeoutMs: 5_000, maxFileBytes: 32
 export function outputTooLarge(template: string, bytes: number, limit: number, scope: 'file' | 'version', extra: Record<string, unknown> = {}): PipelineError {
   const what = scope === 'file' ? 'RENDER_MAX_FILE_BYTES' : 'RENDER_MAX_TOTAL_BYTES';
   const size = bytes > limit ? `more than ${limit} bytes` : `${bytes} bytes`;
-  return new PipelineError('TEMPLATE_OUTPUT_TOO_LARGE', `${template}: output is ${size}, over ${what} (${limit})`, {
+  return rendererError('TEMPLATE_OUTPUT_TOO_LARGE', `${template}: output is ${size}, over ${what} (${limit})`, {
     context: { template, limit, limitName: what, ...extra },
   });
 }
 
 export function renderTimeout(template: string, timeoutMs: number): PipelineError {
-  return new PipelineError('TEMPLATE_TIMEOUT', `${template}: rendering took longer than RENDER_TIMEOUT_MS (${timeoutMs} ms); stopped`, {
+  return rendererError('TEMPLATE_TIMEOUT', `${template}: rendering took longer than RENDER_TIMEOUT_MS (${timeoutMs} ms); stopped`, {
     context: { template, timeoutMs },
   });
 }
 
 export function renderMemoryLimit(template: string, heapMb: number): PipelineError {
-  return new PipelineError('TEMPLATE_MEMORY_LIMIT', `${template}: rendering ran out of the render worker's memory (RENDER_WORKER_MAX_HEAP_MB=${heapMb}); stopped`, {
+  return rendererError('TEMPLATE_MEMORY_LIMIT', `${template}: rendering ran out of the render worker's memory (RENDER_WORKER_MAX_HEAP_MB=${heapMb}); stopped`, {
     context: { template, heapMb },
   });
 }

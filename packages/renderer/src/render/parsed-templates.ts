@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { PipelineError, type VersionFile } from '@api-server/core';
 import { closeTagMismatch, templateError } from './errors.js';
+import { rendererError } from '../error-codes.js';
 
 const COMPILE = { noEscape: true, strict: true } as const;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -52,7 +53,7 @@ export function parseTemplate(hb: typeof Handlebars, file: VersionFile, where: {
   try {
     source = utf8.decode(file.data);
   } catch (err) {
-    return new PipelineError('TEMPLATE_PARSE', `${file.path}: not valid UTF-8 text`, { cause: err, context: where });
+    return rendererError('TEMPLATE_PARSE', `${file.path}: not valid UTF-8 text`, { cause: err, context: where });
   }
   const hit = parsedNow.get(source) ?? parsedBefore.get(source);
   if (hit) {
@@ -66,7 +67,7 @@ export function parseTemplate(hb: typeof Handlebars, file: VersionFile, where: {
   } catch (err) {
     const mismatch = closeTagMismatch(err instanceof Error ? err.message : String(err), source);
     if (mismatch) {
-      return new PipelineError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
+      return rendererError('TEMPLATE_PARSE', `${where.template}:${mismatch.line}: ${mismatch.message}`, {
         cause: err,
         context: { ...where, line: mismatch.line, column: mismatch.column },
       });

@@ -3,6 +3,7 @@ import { PipelineError, type VersionFile } from '@api-server/core';
 import type { DataView } from '../data-view.js';
 import { compareStrings, type NodeInfo, type Query } from '../queries.js';
 import { templateError } from './errors.js';
+import { rendererError } from '../error-codes.js';
 import { parseTemplate, rotateParsed, specOf, templateOf } from './parsed-templates.js';
 import { IterationMemo } from './memo.js';
 import { dataHelpers, nodeInfo } from './helpers-data.js';
@@ -241,14 +242,14 @@ function outputConflicts(files: RenderedFile[]): PipelineError[] {
     const other = seen.get(file.path);
     if (other) {
       errors.push(
-        new PipelineError('TEMPLATE_OUTPUT_CONFLICT', `${file.path}: produced by both ${other.template ?? other.path} and ${file.template ?? file.path}`, {
+        rendererError('TEMPLATE_OUTPUT_CONFLICT', `${file.path}: produced by both ${other.template ?? other.path} and ${file.template ?? file.path}`, {
           context: { template: file.template ?? file.path, output: file.path },
         }),
       );
     }
     if (file.path === 'manifest.json') {
       errors.push(
-        new PipelineError('TEMPLATE_OUTPUT_CONFLICT', 'manifest.json: this name is reserved for the renderer\'s manifest', {
+        rendererError('TEMPLATE_OUTPUT_CONFLICT', 'manifest.json: this name is reserved for the renderer\'s manifest', {
           context: { template: file.template ?? file.path, output: file.path },
         }),
       );

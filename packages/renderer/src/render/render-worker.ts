@@ -6,6 +6,7 @@ import type { CatalogFixture } from '../data-view.js';
 import { renderMemoryLimit, renderTimeout } from './limits.js';
 import type { FileFailure, RenderOptions, RenderResult } from './render-tree.js';
 import { fromWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
+import { rendererError } from '../error-codes.js';
 
 /** The render worker's young generation, MB (V8 splits it into semi-spaces). */
 const WORKER_YOUNG_MB = 6;
@@ -146,7 +147,7 @@ export class RenderWorker {
         timer = setTimeout(() => {
           this.lost(worker, `timeout${current ? ` in ${current}` : ''}`);
           if (current) resolve({ kind: 'killed', template: current, error: renderTimeout(current, this.o.timeoutMs) });
-          else reject(new PipelineError('RENDER_WORKER', `the render worker did not start rendering within ${ms} ms`));
+          else reject(rendererError('RENDER_WORKER', `the render worker did not start rendering within ${ms} ms`));
           done();
         }, ms);
       };
@@ -164,8 +165,8 @@ export class RenderWorker {
         const oom = (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.lost(worker, oom ? `out of memory${current ? ` in ${current}` : ''}` : `crashed: ${err.message}`);
         if (current) {
-          resolve({ kind: 'killed', template: current, error: oom ? renderMemoryLimit(current, this.o.heapMb) : new PipelineError('TEMPLATE_RENDER', `${current}: the render worker crashed: ${err.message}`, { cause: err, context: { template: current } }) });
-        } else reject(new PipelineError('RENDER_WORKER', `the render worker failed: ${err.message}`, { cause: err }));
+          resolve({ kind: 'killed', template: current, error: oom ? renderMemoryLimit(current, this.o.heapMb) : rendererError('TEMPLATE_RENDER', `${current}: the render worker crashed: ${err.message}`, { cause: err, context: { template: current } }) });
+        } else reject(rendererError('RENDER_WORKER', `the render worker failed: ${err.message}`, { cause: err }));
         done();
       };
       const onExit = () => onError(new Error('the render worker exited'));

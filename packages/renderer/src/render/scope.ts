@@ -1,6 +1,7 @@
 import { PipelineError } from '@api-server/core';
 import type { DataView } from '../data-view.js';
 import type { Query, QueryValue } from '../queries.js';
+import { rendererError, type RendererErrorCode } from '../error-codes.js';
 
 interface Recorder {
   reads: Map<string, { query: Query; value: unknown }>;
@@ -85,11 +86,11 @@ export class RenderScope {
   }
 
   /** A typed error for a helper call, naming the file, line and (when given) the argument. */
-  helperError(code: string, message: string, options: HelperOptions | undefined, context: Record<string, unknown> = {}): PipelineError {
+  helperError(code: RendererErrorCode, message: string, options: HelperOptions | undefined, context: Record<string, unknown> = {}): PipelineError {
     const where = this.where();
     const line = options?.loc?.start.line;
     const prefix = line === undefined ? where.template : `${where.template}:${line}`;
-    return new PipelineError(code, `${prefix}: ${message}`, {
+    return rendererError(code, `${prefix}: ${message}`, {
       context: { ...where, ...(line === undefined ? {} : { line, column: options?.loc?.start.column }), ...context },
     });
   }

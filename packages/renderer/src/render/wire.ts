@@ -54,6 +54,7 @@ export function toWire(result: RenderResult): WireResult {
 }
 
 export function fromWire(wire: WireResult): RenderResult {
+  // Rebuilds errors raised (through rendererError) in the worker: the code crossed the thread boundary as a string.
   const errors = wire.errors.map((e) => new PipelineError(e.code, e.message, { context: e.context, ...(e.cause === undefined ? {} : { cause: new Error(e.cause) }) }));
   return {
     ...wire,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { PipelineError } from '@api-server/core';
+import { rendererError } from '../error-codes.js';
 import { consistencyParams, jitteredWaitMs, readMeta, tooStale, type ConsistencyOptions, type ResponseMeta } from './consistency.js';
 import { httpGet } from './http-get.js';
 import { Limiter } from './limiter.js';
@@ -141,7 +141,7 @@ export class ConsulClient {
       const status = (err as { status?: number }).status;
       const code = (err as { code?: string }).code;
       const message = err instanceof Error ? err.message : String(err);
-      throw new PipelineError('CONSUL_REQUEST', `consul ${queryId}: ${message}`, {
+      throw rendererError('CONSUL_REQUEST', `consul ${queryId}: ${message}`, {
         cause: err,
         // openRequests: a reset with ~200 open is the agent's per-client connection limit.
         context: { query: queryId, path: endpoint.path, mode, ...(status ? { status } : {}), ...(code ? { errno: code } : {}), openRequests: this.open },

@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { rendererError } from '../error-codes.js';
 
 /**
  * Keeps template-chosen names inside the Consul endpoint they are meant for. The
@@ -38,7 +38,7 @@ export function kvPathProblem(path: string, kind: 'key' | 'prefix'): string | un
  */
 export function kvPath(path: string, kind: 'key' | 'prefix'): string {
   const problem = kvPathProblem(path, kind);
-  if (problem) throw new PipelineError('CONSUL_KV_PATH', `KV ${kind} refused: ${problem}`, { context: { kind, problem } });
+  if (problem) throw rendererError('CONSUL_KV_PATH', `KV ${kind} refused: ${problem}`, { context: { kind, problem } });
   return `/kv/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
@@ -54,6 +54,6 @@ export function serviceNameProblem(name: string): string | undefined {
 /** `/health/service/<name>`, the name one encoded segment; throws `CONSUL_SERVICE_NAME` for a refused name. */
 export function serviceNamePath(name: string): string {
   const problem = serviceNameProblem(name);
-  if (problem) throw new PipelineError('CONSUL_SERVICE_NAME', `service name refused: ${problem}`, { context: { problem } });
+  if (problem) throw rendererError('CONSUL_SERVICE_NAME', `service name refused: ${problem}`, { context: { problem } });
   return `/health/service/${encodeURIComponent(name)}`;
 }

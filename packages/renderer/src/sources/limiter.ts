@@ -7,6 +7,10 @@
  * in the same millisecond. Blocking queries are deliberately not bounded: each one sits
  * open for up to `wait` (minutes), so a bound smaller than the number of watches would
  * leave the queued watches blind to changes until some other watch's `wait` ran out.
+ *
+ * Not core's `mapLimit` on purpose: that one runs a known list to completion and stops
+ * at the first failure; this is a long-lived gate shared by independent watches that
+ * arrive at any time, where one request's failure must not stop the others.
  */
 export class Limiter {
   private active = 0;

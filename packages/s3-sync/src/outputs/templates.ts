@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PipelineError, publishVersion, readCurrent, readTree, type PublishResult, type VersionFile } from '@api-server/core';
 import type { SyncedTree } from '../tree.js';
-import { syncError } from '../errors.js';
+import { syncError } from '../error-codes.js';
 
 /**
  * `SHARED_DIR/templates`: `current` -> `releases/<id>/`, written only through

@@ -5,7 +5,7 @@ import { versionId, type FetchResult, type Source } from '@api-server/core';
 import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
 import { planTree, treeTooLarge, type ListedObject, type TreeLimits } from '../plan.js';
 import type { SyncedTree } from '../tree.js';
-import { syncError } from '../errors.js';
+import { syncError } from '../error-codes.js';
 
 /**
  * A local directory (`SOURCE_URL=file:///dir`), read with the same rules as a

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
+import { mapLimit, versionId, type FetchResult, type Source, type VersionFile } from '@api-server/core';
 import { CURRENT_KEY, MAX_CURRENT_BYTES, parseCurrent, releaseFolder } from '@api-server/release';
-import { mapLimit } from '../pool.js';
 import { diffObjects, planTree, type CachedFile, type ListedObject, type PlannedObject, type TreeLimits } from '../plan.js';
-import { getObject, listAll } from '../s3-api.js';
+import { getObject, listAll } from './s3-api.js';
 import type { SourceHooks, SyncedTree } from '../tree.js';
-import { syncError } from '../errors.js';
+import { syncError } from '../error-codes.js';
 
 export interface S3ReleaseOptions extends TreeLimits {
   client: S3Client;
@@ -115,18 +114,23 @@ export class S3ReleaseSource implements Source<SyncedTree> {
     const { download, reuse } = diffObjects(planned, this.cache);
     this.opts.hooks?.planned?.(download.length, reuse.length);
     const fetched = new Map<string, CachedFile>();
-    await mapLimit(download, this.opts.concurrency, signal, async (object, sig) => {
-      const got = await getObject(this.opts.client, { bucket: this.opts.bucket, key: object.key, maxBytes: this.opts.maxObjectBytes, signal: sig, onRequest: this.opts.hooks?.request });
-      if (got.status !== 'ok') {
-        throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} disappeared between listing and download; retrying`, { context: { key: object.key } });
-      }
-      // The object was replaced after we listed it: its bytes would not match the ETag we cache them under.
-      if (got.etag && object.etag && got.etag !== object.etag) {
-        throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} changed between listing and download; retrying`, { context: { key: object.key } });
-      }
-      this.opts.hooks?.downloaded?.(object.key, got.data.byteLength);
-      fetched.set(object.path, { etag: object.etag, data: got.data });
-    });
+    await mapLimit(
+      download,
+      this.opts.concurrency,
+      async (object, sig) => {
+        const got = await getObject(this.opts.client, { bucket: this.opts.bucket, key: object.key, maxBytes: this.opts.maxObjectBytes, signal: sig, onRequest: this.opts.hooks?.request });
+        if (got.status !== 'ok') {
+          throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} disappeared between listing and download; retrying`, { context: { key: object.key } });
+        }
+        // The object was replaced after we listed it: its bytes would not match the ETag we cache them under.
+        if (got.etag && object.etag && got.etag !== object.etag) {
+          throw syncError('OBJECT_CHANGED', `S3 key ${JSON.stringify(object.key)} changed between listing and download; retrying`, { context: { key: object.key } });
+        }
+        this.opts.hooks?.downloaded?.(object.key, got.data.byteLength);
+        fetched.set(object.path, { etag: object.etag, data: got.data });
+      },
+      signal,
+    );
     return planned.map((o) => ({ path: o.path, data: (fetched.get(o.path) ?? this.cache.get(o.path))!.data }));
   }
 

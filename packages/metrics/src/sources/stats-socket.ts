@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net';
 import { PipelineError } from '@api-server/core';
+import { metricsError, type MetricsErrorCode } from '../error-codes.js';
 
 /**
  * Sends one command to HAProxy's stats socket (non-interactive mode: HAProxy answers
@@ -11,11 +12,11 @@ export function queryStatsSocket(socketPath: string, command: string, timeoutMs:
     const chunks: Buffer[] = [];
     let settled = false;
     const socket = createConnection({ path: socketPath });
-    const fail = (code: string, message: string, cause?: unknown) => {
+    const fail = (code: MetricsErrorCode, message: string, cause?: unknown) => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      reject(new PipelineError(code, message, { cause, context: { socket: socketPath, command } }));
+      reject(metricsError(code, message, { cause, context: { socket: socketPath, command } }));
     };
     socket.setTimeout(timeoutMs, () => fail('STATS_SOCKET_TIMEOUT', `no complete answer from ${socketPath} within ${timeoutMs} ms`));
     socket.on('connect', () => socket.write(`${command}\n`));

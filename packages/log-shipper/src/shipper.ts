@@ -2,12 +2,12 @@ import type { FrameInfo } from './parse/framing.js';
 import { droppedAnnouncement } from './parse/haproxy-log.js';
 import { parseLogLine, type LogRecord } from './parse/record.js';
 import { messageText, trimTerminator } from './parse/sanitize.js';
-import type { Sink } from './sinks/types.js';
+import type { Sink } from './outputs/sink.js';
 
 export type Transport = 'tcp' | 'udp';
 
 /** Plain counters on the hot path; copied into prom-client at scrape time (labels cost a hash per call). */
-export interface PipelineCounters {
+export interface ShipperCounters {
   lines: Record<Transport, number>;
   bytes: Record<Transport, number>;
   truncated: Record<Transport, number>;
@@ -15,7 +15,7 @@ export interface PipelineCounters {
   ringDropped: number;
 }
 
-export function emptyCounters(): PipelineCounters {
+export function emptyCounters(): ShipperCounters {
   return {
     lines: { tcp: 0, udp: 0 },
     bytes: { tcp: 0, udp: 0 },
@@ -30,7 +30,7 @@ export function emptyCounters(): PipelineCounters {
  * file exactly as received (sanitised), the parsed record to each sink. Nothing is
  * dropped here: an unparseable line is a `raw` record.
  */
-export class Pipeline {
+export class Shipper {
   readonly counters = emptyCounters();
 
   constructor(

@@ -15,7 +15,7 @@ export function escapeLabelValue(value: string): string {
 }
 
 /** Escapes HELP text: backslash and newline. */
-export function escapeHelp(text: string): string {
+function escapeHelp(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 

@@ -35,7 +35,7 @@ export class EventLineParser {
   }
 }
 
-export function parseEvent(line: string): EngineEvent | undefined {
+function parseEvent(line: string): EngineEvent | undefined {
   let body: unknown;
   try {
     body = JSON.parse(line);

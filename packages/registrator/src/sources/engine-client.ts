@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { PipelineError } from '@api-server/core';
 import { describeEngine, type EngineAddress } from './docker-host.js';
-import { EventLineParser, type EngineEvent } from './events.js';
+import { EventLineParser, type EngineEvent } from './engine-events.js';
+import { registratorError } from '../error-codes.js';
 
 /**
  * The engine API over plain node:http. Why not `dockerode` (5.x, well kept): it pulls in
@@ -96,7 +97,7 @@ export class EngineClient {
 
   private fail(path: string, err: unknown, status?: number): PipelineError {
     const errno = (err as { code?: unknown }).code;
-    return new PipelineError('ENGINE_REQUEST', `container engine ${this.where}${path.split('?')[0]}: ${err instanceof Error ? err.message : String(err)}`, {
+    return registratorError('ENGINE_REQUEST', `container engine ${this.where}${path.split('?')[0]}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
       context: { engine: this.where, path: path.split('?')[0], ...(status ? { status } : {}), ...(typeof errno === 'string' ? { errno } : {}) },
     });

@@ -1,4 +1,4 @@
-import type { SinkItem } from './types.js';
+import type { SinkItem } from './sink.js';
 
 export type HttpBodyFormat = 'ndjson' | 'elasticsearch' | 'loki';
 

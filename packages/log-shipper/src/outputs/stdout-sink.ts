@@ -1,4 +1,4 @@
-import type { Sink, SinkEvents, SinkItem } from './types.js';
+import type { Sink, SinkEvents, SinkItem } from './sink.js';
 
 /**
  * JSON lines on stdout, the Kubernetes-native way (the node's log agent picks them

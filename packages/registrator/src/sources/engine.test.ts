@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerHost } from './docker-host.js';
-import { EventLineParser } from './events.js';
+import { EventLineParser } from './engine-events.js';
 
 describe('parseDockerHost', () => {
   it.each<[string, unknown]>([

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { isAbortError, PipelineError } from '@api-server/core';
-import { isFolderMarker } from './keys.js';
-import { objectTooLarge, treeTooLarge, type ListedObject } from './plan.js';
-import { syncError } from './errors.js';
+import { isFolderMarker } from '../keys.js';
+import { objectTooLarge, treeTooLarge, type ListedObject } from '../plan.js';
+import { syncError } from '../error-codes.js';
 
 /** Told about every request sent, for `s3_sync_requests_total` (and tests that count them). */
 export type RequestHook = (operation: 'GetObject' | 'ListObjectsV2') => void;

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { listen, type HostPort } from '@api-server/core';
-import { EXPOSITION_CONTENT_TYPE, type ChunkWriter } from '../exposition.js';
+import { EXPOSITION_CONTENT_TYPE, type ChunkWriter } from './exposition.js';
 
 export interface TextEndpoint {
   server: Server;

@@ -1,6 +1,7 @@
 import { PipelineError } from '@api-server/core';
 import type { AgentService } from '../plan.js';
 import type { Registration } from '../registrations.js';
+import { registratorError } from '../error-codes.js';
 
 /**
  * The node's Consul agent, the four calls the registrator makes. Registrations go to
@@ -63,7 +64,7 @@ export class ConsulAgent {
   private fail(method: string, path: string, err: unknown, status?: number): PipelineError {
     const cause = (err as { cause?: { code?: unknown } }).cause;
     const route = path.split('?')[0];
-    return new PipelineError('CONSUL_REQUEST', `consul ${method} ${route}: ${err instanceof Error ? err.message : String(err)}`, {
+    return registratorError('CONSUL_REQUEST', `consul ${method} ${route}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
       context: { path: route, ...(status ? { status } : {}), ...(typeof cause?.code === 'string' ? { errno: cause.code } : {}) },
     });

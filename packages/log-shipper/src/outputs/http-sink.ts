@@ -1,7 +1,8 @@
 import { backoffDelay, PipelineError, type BackoffOptions } from '@api-server/core';
 import { encodeBatch, isRetryable, type HttpBodyFormat } from './http-body.js';
-import { ByteQueue } from './queue.js';
-import type { Sink, SinkEvents, SinkItem } from './types.js';
+import { ByteQueue } from './byte-queue.js';
+import type { Sink, SinkEvents, SinkItem } from './sink.js';
+import { logShipperError } from '../error-codes.js';
 
 export interface HttpSinkOptions {
   url: string;
@@ -109,11 +110,11 @@ export class HttpSink implements Sink {
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return 'sent';
         if (!isRetryable(status)) return 'rejected';
-        throw new PipelineError('SINK_HTTP_STATUS', `${this.opts.url} answered ${status}`, { context: { url: this.opts.url, status } });
+        throw logShipperError('SINK_HTTP_STATUS', `${this.opts.url} answered ${status}`, { context: { url: this.opts.url, status } });
       } catch (err) {
         if (this.abort.signal.aborted) return 'aborted';
         const delay = backoffDelay(attempt, this.opts.backoff);
-        const cause = err instanceof PipelineError ? err : new PipelineError('SINK_HTTP_UNREACHABLE', `${this.opts.url}: ${(err as Error).message}`, { cause: err, context: { url: this.opts.url } });
+        const cause = err instanceof PipelineError ? err : logShipperError('SINK_HTTP_UNREACHABLE', `${this.opts.url}: ${(err as Error).message}`, { cause: err, context: { url: this.opts.url } });
         this.opts.events.retried(cause, attempt, delay);
         if (this.stopping && Date.now() + delay > this.stopDeadline) return 'aborted';
         await this.sleep(delay);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeBatch, isRetryable } from './http-body.js';
-import { ByteQueue } from './queue.js';
+import { ByteQueue } from './byte-queue.js';
 
 const items = [
   { json: '{"a":1}', timeMs: 1700000000000 },
