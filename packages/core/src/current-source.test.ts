@@ -57,6 +57,28 @@ describe('CurrentSource', () => {
     source.close();
   });
 
+  it('sees the first publish into a directory that did not exist at once, not at the poll', async () => {
+    const late = join(root, 'late');
+    const source = new CurrentSource(late, { pollMs: 60_000 });
+    const first = await source.fetch({ index: undefined, signal: signal() });
+    const started = Date.now();
+    const v = await (async () => {
+      const waiting = (async () => {
+        let got = await source.fetch({ index: first.index, signal: signal() });
+        // The directory's creation wakes the wait; the link follows within the same publish.
+        while (got.value === null) got = await source.fetch({ index: got.index, signal: signal() });
+        return got.value;
+      })();
+      await new Promise((r) => setTimeout(r, 50));
+      const published = await publishVersion({ root: late }, file('one'));
+      expect((await waiting).id).toBe(published.id);
+      return published;
+    })();
+    expect(v.id).toBeTruthy();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    source.close();
+  }, 20_000);
+
   it('tolerates a dangling link: it still names its id', async () => {
     await symlink('releases/gone', join(root, 'current'));
     const source = new CurrentSource(root);

@@ -1,4 +1,5 @@
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { BackoffOptions } from './backoff.js';
 import type { FetchResult, Source } from './source.js';
 import { readCurrent } from './versions.js';
@@ -30,6 +31,8 @@ export class CurrentSource implements Source<CurrentPointer | null> {
   readonly id: string;
   private readonly pollMs: number;
   private watcher: FSWatcher | undefined;
+  /** While `root` does not exist: its parent, to learn when it does. */
+  private parentWatcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -54,6 +57,8 @@ export class CurrentSource implements Source<CurrentPointer | null> {
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.parentWatcher?.close();
+    this.parentWatcher = undefined;
     this.wake?.();
   }
 
@@ -82,8 +87,28 @@ export class CurrentSource implements Source<CurrentPointer | null> {
         this.watcher?.close();
         this.watcher = undefined;
       });
+      this.parentWatcher?.close();
+      this.parentWatcher = undefined;
     } catch {
-      // No directory yet (nothing published): the poll covers it, and the next fetch tries again.
+      // No directory yet (nothing published): at a pod's start the next stage is up before
+      // the first publish creates it, and waiting for the poll cost up to pollMs of the
+      // first route. Its parent says when it appears; the next fetch then watches it.
+      this.watchParent();
+    }
+  }
+
+  private watchParent(): void {
+    if (this.parentWatcher) return;
+    try {
+      this.parentWatcher = fsWatch(dirname(this.root), { persistent: false }, (_event, name) => {
+        if (name === null || name === basename(this.root)) this.wake?.();
+      });
+      this.parentWatcher.on('error', () => {
+        this.parentWatcher?.close();
+        this.parentWatcher = undefined;
+      });
+    } catch {
+      // No parent either: the poll covers it.
     }
   }
 }
