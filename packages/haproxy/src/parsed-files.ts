@@ -35,6 +35,8 @@ const parsedFiles = new WeakMap<Uint8Array, { path: string; sections: Section[] 
 /** One run of lines from a section header to the next, parsed with line numbers relative to its start. */
 interface Chunk {
   relative: Section[];
+  /** Line breaks in the chunk's text: where the next chunk starts. */
+  newlines: number;
   /** The last placement (file, first line): an unmoved section is returned as the same objects. */
   placed: { file: string; offset: number; sections: Section[] } | null;
 }
@@ -49,29 +51,29 @@ let young = new Map<string, Chunk>();
 let old = new Map<string, Chunk>();
 const sourceOf = new WeakMap<Section, Chunk>();
 
-/** A line that opens a section: its first word (after leading whitespace) is a section keyword, as parseConfigText decides. */
-const HEADER = new RegExp(`[^\\S\\n]*(?:${[...SECTION_KINDS].join('|')})(?=\\s|$)`, 'y');
+/**
+ * Where a line opens a section: after a newline, its first word (past leading
+ * whitespace) is a section keyword, as parseConfigText decides. Anchored on `\n`, not
+ * `^` with the `m` flag, which would also start a line after U+2028 or a lone CR
+ * (parseConfigText splits on `\n` only). One scan of the text in the regex engine.
+ */
+const HEADER = new RegExp(`\n[^\\S\n]*(?:${[...SECTION_KINDS].join('|')})(?=\\s|$)`, 'g');
 
 function chunkedParse(file: string, text: string): Section[] {
   // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
   const conditional = hasConditionals(text) ? '1' : '0';
   const out: Section[] = [];
-  let chunkStart = 0;
-  let chunkLine = 0;
+  let start = 0;
   let line = 0;
   const flush = (end: number) => {
-    if (end > chunkStart) out.push(...place(chunk(conditional, text.slice(chunkStart, end)), file, chunkLine));
-    chunkStart = end;
-    chunkLine = line;
+    if (end <= start) return;
+    const c = chunk(conditional, text.slice(start, end));
+    out.push(...place(c, file, line));
+    line += c.newlines;
+    start = end;
   };
-  for (let at = 0; at < text.length; ) {
-    HEADER.lastIndex = at;
-    if (at > 0 && HEADER.test(text)) flush(at);
-    const nl = text.indexOf('\n', at);
-    if (nl < 0) break;
-    at = nl + 1;
-    line++;
-  }
+  HEADER.lastIndex = 0;
+  for (let m = HEADER.exec(text); m; m = HEADER.exec(text)) flush(m.index + 1);
   flush(text.length);
   if (young.size > GENERATION) {
     old = young;
@@ -89,7 +91,7 @@ function chunk(conditional: string, text: string): Chunk {
     else {
       // A copy: a slice would keep the whole file text alive as long as the entry.
       const own = Buffer.from(text, 'utf8').toString('utf8');
-      hit = { relative: parseConfigText('', own, conditional === '1'), placed: null };
+      hit = { relative: parseConfigText('', own, conditional === '1'), newlines: own.split('\n').length - 1, placed: null };
     }
     young.set(key, hit);
   }
@@ -104,13 +106,22 @@ function place(c: Chunk, file: string, offset: number): Section[] {
   return sections;
 }
 
-/** Sections moved by `offset` lines into `file`; words, body and args are shared (never mutated). */
+/**
+ * Sections moved by `offset` lines into `file`; words, body and args are shared (never
+ * mutated). Their `lines` and `servers` are made on first read: a change moves every
+ * section after it, and most of them are never read again (the policy and the runtime
+ * plan know them by their source), so copying 10,000 lines per change was garbage.
+ */
 function shift(sections: readonly Section[], file: string, offset: number): Section[] {
-  return sections.map((s) => ({
-    ...s,
-    file,
-    line: s.line + offset,
-    lines: s.lines.map((l) => ({ ...l, line: l.line + offset })),
-    servers: s.servers.map((v) => ({ ...v, file, line: v.line + offset })),
-  }));
+  return sections.map((s) => {
+    const placed: Section = { ...s, file, line: s.line + offset };
+    lazy(placed, 'lines', () => s.lines.map((l) => ({ ...l, line: l.line + offset })));
+    lazy(placed, 'servers', () => s.servers.map((v) => ({ ...v, file, line: v.line + offset })));
+    return placed;
+  });
+}
+
+function lazy<K extends 'lines' | 'servers'>(section: Section, key: K, make: () => Section[K]): void {
+  let value: Section[K] | undefined;
+  Object.defineProperty(section, key, { enumerable: true, configurable: true, get: () => (value ??= make()) });
 }
