@@ -1,7 +1,7 @@
 import { connect, createServer, type Server } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliCommand } from '../../packages/haproxy-supervisor/src/haproxy/cli.js';
 import { Backend } from '../helpers/backends.js';
 import { metricValue, requestVia } from '../helpers/pipeline.js';
@@ -81,8 +81,12 @@ describe('haproxy-supervisor', () => {
 
   it('serves /metrics and the textfile clean for promtool', async () => {
     expect(promtoolCheck(await fx.metrics())).toEqual({ status: 0, findings: '' });
-    const textfile = await readFile(join(fx.sharedDir, 'textfile', 'haproxy-supervisor.prom'), 'utf8');
-    expect(textfile).toContain('haproxy_supervisor_reloads_total{result="success"} 1');
+    // The textfile is written at most once a second (core's TextfileWriter): wait for the reload's figures.
+    const textfile = await vi.waitFor(async () => {
+      const text = await readFile(join(fx.sharedDir, 'textfile', 'haproxy-supervisor.prom'), 'utf8');
+      expect(text).toContain('haproxy_supervisor_reloads_total{result="success"} 1');
+      return text;
+    }, { timeout: 5000, interval: 100 });
     expect(promtoolCheck(textfile)).toEqual({ status: 0, findings: '' });
   });
 

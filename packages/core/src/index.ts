@@ -17,3 +17,4 @@ export * from './current-source.js';
 export * from './change-timing.js';
 export { z } from 'zod';
 export * from './component.js';
+export * from './bytes.js';

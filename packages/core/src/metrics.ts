@@ -31,3 +31,57 @@ export async function writeTextfile(sharedDir: string, component: string, regist
   const body = parts.filter(Boolean).join('\n') + '\n';
   await writeFileAtomic(join(sharedDir, 'textfile', `${component}.prom`), body, { skipIfEqual: true, durable: false });
 }
+
+/**
+ * {@link writeTextfile} at most once per `intervalMs` (default 1 s): node-exporter reads
+ * the file at its scrape interval (15 s and more), while a busy stage changes its
+ * figures on every Consul change; serialising 1,000 per-service series on each cost
+ * more than the change itself. The first request after a quiet spell writes at once;
+ * requests within the interval are folded into one write at its end.
+ */
+export class TextfileWriter {
+  private last = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: {
+      sharedDir: string;
+      component: string;
+      registry: Registry;
+      families: string[];
+      /** A failed write: logged by the caller, never fatal. */
+      onError: (err: unknown) => void;
+      intervalMs?: number;
+    },
+  ) {}
+
+  /** The figures changed: written now, or once at the end of the interval. */
+  request(): void {
+    if (this.timer) return;
+    const wait = this.last + (this.o.intervalMs ?? 1000) - Date.now();
+    if (wait <= 0) {
+      void this.write();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, wait);
+    this.timer.unref();
+  }
+
+  /** Writes now, after a write under way (at shutdown, so the file holds the last figures). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.write();
+  }
+
+  private write(): Promise<void> {
+    this.last = Date.now();
+    const { sharedDir, component, registry, families, onError } = this.o;
+    this.writing = this.writing.then(() => writeTextfile(sharedDir, component, registry, families).catch(onError));
+    return this.writing;
+  }
+}

@@ -1,4 +1,4 @@
-import { readTree, versionId, type PipelineError, type VersionFile } from '@api-server/core';
+import { bytes, readTree, versionId, type PipelineError, type VersionFile } from '@api-server/core';
 import { checkConfig, checkPolicy, parseSections, POLICY_FILE, primaryDiagnostic, resolvePolicy, type Diagnostic, type Policy } from '@api-server/haproxy';
 import { blame, substituteHeld, type HeldFile, type Hold } from './hold.js';
 import { supervisorError } from './error-codes.js';
@@ -91,12 +91,12 @@ function unjudged(rendered: readonly VersionFile[], live: readonly VersionFile[]
   const same = (path: string) => {
     const a = rendered.find((f) => f.path === path)?.data;
     const b = byPath.get(path);
-    return a === undefined || b === undefined ? a === b : Buffer.from(a).equals(Buffer.from(b));
+    return a === undefined || b === undefined ? a === b : bytes(a).equals(bytes(b));
   };
   if (!same(POLICY_FILE)) return [...rendered];
   return rendered.filter((f) => {
     const previous = byPath.get(f.path);
-    return previous === undefined || !Buffer.from(f.data).equals(Buffer.from(previous));
+    return previous === undefined || !bytes(f.data).equals(bytes(previous));
   });
 }
 

@@ -1,4 +1,4 @@
-import { z, type VersionFile } from '@api-server/core';
+import { bytes, z, type VersionFile } from '@api-server/core';
 import type { Diagnostic } from '@api-server/haproxy';
 
 /** `manifest.json` of a rendered version, as the renderer writes it. */
@@ -20,7 +20,7 @@ export function readManifest(files: readonly VersionFile[]): Manifest | null {
   const file = files.find((f) => f.path === 'manifest.json');
   if (!file) return null;
   try {
-    const parsed = manifestSchema.parse(JSON.parse(Buffer.from(file.data).toString('utf8')));
+    const parsed = manifestSchema.parse(JSON.parse(bytes(file.data).toString('utf8')));
     return { templates: parsed.templates ?? null, files: parsed.files.map((f) => ({ path: f.path, template: f.template ?? null })) };
   } catch {
     return null;
@@ -45,7 +45,7 @@ export function locate(diag: Partial<Diagnostic> | undefined, files: readonly Ve
   let text: string | null = null;
   const data = files.find((f) => f.path === file)?.data;
   if (data && line !== null) {
-    text = Buffer.from(data).toString('utf8').split('\n')[line - 1]?.trim() ?? null;
+    text = bytes(data).toString('utf8').split('\n')[line - 1]?.trim() ?? null;
   }
   return { file, template, line, text };
 }

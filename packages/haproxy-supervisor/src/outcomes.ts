@@ -1,4 +1,4 @@
-import { writeTextfile } from '@api-server/core';
+import { TextfileWriter } from '@api-server/core';
 import type { ChangeTimes } from './change-times.js';
 import { heldError, type HeldRecord } from './held-record.js';
 import { setLiveVersion, TEXTFILE_FAMILIES } from './metrics.js';
@@ -20,11 +20,21 @@ export class Outcomes {
   /** Why the newest rendered version is not live (null: it is); kept across HAProxy restarts. */
   private applyError: unknown = null;
 
+  private readonly textfile: TextfileWriter;
+
   constructor(
     private readonly o: Pick<SupervisorOptions, 'metrics' | 'state' | 'log' | 'sharedDir' | 'component' | 'registry'>,
     private readonly held: HeldRecord,
     private readonly times: ChangeTimes,
-  ) {}
+  ) {
+    this.textfile = new TextfileWriter({
+      sharedDir: o.sharedDir,
+      component: o.component,
+      registry: o.registry,
+      families: TEXTFILE_FAMILIES,
+      onError: (err) => o.log.warn({ err }, 'could not write the textfile'),
+    });
+  }
 
   /** Every haproxy -c run counts: the failed ones that held files (or rejected), then the one that passed. */
   countChecks(checked: { valid: boolean; invalid: number }): void {
@@ -89,11 +99,14 @@ export class Outcomes {
     return this.o.state.update({ haproxy });
   }
 
-  /** The textfile for node-exporter; a failed write is logged, never fatal. */
+  /** The textfile for node-exporter, at most once a second (core's TextfileWriter); a failed write is logged, never fatal. */
   async publish(): Promise<void> {
-    await writeTextfile(this.o.sharedDir, this.o.component, this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
-      this.o.log.warn({ err }, 'could not write the textfile'),
-    );
+    this.textfile.request();
+  }
+
+  /** At shutdown: the textfile gets the last figures now. */
+  flushTextfile(): Promise<void> {
+    return this.textfile.flush();
   }
 
   /** `liveId` runs in HAProxy: ok, or degraded (its lastError naming a held file) until nothing is held. */

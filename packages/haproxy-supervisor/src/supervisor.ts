@@ -101,6 +101,7 @@ export class Supervisor {
     await this.runtime.stop();
     await this.serial.idle();
     await this.keeper.stop();
+    await this.outcomes.flushTextfile();
   }
 
   private async apply(pointer: RenderedPointer): Promise<void> {

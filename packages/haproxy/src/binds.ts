@@ -1,4 +1,4 @@
-import type { VersionFile } from '@api-server/core';
+import { bytes, type VersionFile } from '@api-server/core';
 
 /** One TCP address a `bind` line listens on. */
 export interface BindAddress {
@@ -19,7 +19,7 @@ export function parseBinds(files: readonly VersionFile[]): BindAddress[] {
   const out: BindAddress[] = [];
   for (const file of files) {
     if (file.path.includes('/') || !file.path.endsWith('.cfg')) continue;
-    const lines = Buffer.from(file.data).toString('utf8').split('\n');
+    const lines = bytes(file.data).toString('utf8').split('\n');
     lines.forEach((raw, i) => {
       const match = /^\s*bind\s+(\S+)/.exec(raw);
       if (!match) return;

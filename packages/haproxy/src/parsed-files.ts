@@ -1,4 +1,4 @@
-import type { VersionFile } from '@api-server/core';
+import { bytes, type VersionFile } from '@api-server/core';
 import { configFiles, hasConditionals, parseConfigText, SECTION_KINDS, type Section } from './sections.js';
 
 /**
@@ -20,7 +20,7 @@ export function parseSections(files: readonly VersionFile[]): Section[] {
 export function fileSections(file: VersionFile): Section[] {
   const hit = parsedFiles.get(file.data);
   if (hit?.path === file.path) return hit.sections;
-  const sections = chunkedParse(file.path, Buffer.from(file.data).toString('utf8'));
+  const sections = chunkedParse(file.path, bytes(file.data).toString('utf8'));
   parsedFiles.set(file.data, { path: file.path, sections });
   return sections;
 }

@@ -5,7 +5,7 @@ import {
   isAbortError,
   publishVersion,
   readCurrent,
-  writeTextfile,
+  TextfileWriter,
   type BackoffOptions,
   type Logger,
   type Source,
@@ -73,6 +73,7 @@ export class Renderer {
   private readonly worker: RenderWorker;
   private readonly held: HeldFiles;
   private readonly changes: ChangeTimes;
+  private readonly textfile: TextfileWriter;
   private heldRetryTimer: NodeJS.Timeout | undefined;
   /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
   consulConnectionLimit: number | undefined;
@@ -80,6 +81,13 @@ export class Renderer {
   constructor(private readonly o: RendererOptions) {
     this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs, leading: o.waitLeading ?? false });
     this.changes = new ChangeTimes(o.metrics);
+    this.textfile = new TextfileWriter({
+      sharedDir: o.sharedDir,
+      component: 'renderer',
+      registry: o.registry,
+      families: TEXTFILE_FAMILIES,
+      onError: (err) => o.log.warn({ err }, 'could not write textfile metrics'),
+    });
     this.held = new HeldFiles({ rendered: this.rendered, log: o.log, metrics: o.metrics });
     this.worker = new RenderWorker({
       render: { ...o.render, env: allowedEnv(o.render), maxFileBytes: o.limits.maxFileBytes },
@@ -145,6 +153,7 @@ export class Renderer {
     // Terminating the worker ends a render in progress at once, whatever the template does.
     await this.worker.close();
     await this.running;
+    await this.textfile.flush();
   }
 
   /** Something the state file shows changed without a data change (what the sources refused): a pass soon, coalesced with data changes. */
@@ -241,9 +250,7 @@ export class Renderer {
     } finally {
       // Not published (waiting, failed): the changes count from when they were seen, in the next pass.
       if (!carried) this.changes.giveBack(changes);
-      await writeTextfile(this.o.sharedDir, 'renderer', this.o.registry, TEXTFILE_FAMILIES).catch((err: unknown) =>
-        log.warn({ err }, 'could not write textfile metrics'),
-      );
+      this.textfile.request();
     }
   }
 
@@ -300,7 +307,7 @@ export class Renderer {
     if (first) {
       this.o.state.count('consulErrors');
       void this.o.state.failure(err).catch(() => undefined);
-      void writeTextfile(this.o.sharedDir, 'renderer', this.o.registry, TEXTFILE_FAMILIES).catch(() => undefined);
+      this.textfile.request();
     }
   }
 }

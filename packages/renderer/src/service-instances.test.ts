@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { healthServiceQuery, kvGetQuery } from './queries.js';
-import { serviceCounts } from './service-instances.js';
+import { Gauge, Registry } from 'prom-client';
+import { reportServiceCounts, serviceCounts } from './service-instances.js';
 
 describe('serviceCounts', () => {
   it('counts the instances of every health query answered, and only those', () => {
@@ -20,5 +21,19 @@ describe('serviceCounts', () => {
       { service: 'web', query: canary.id, instances: 1 },
       { service: 'billing', query: empty.id, instances: 0 },
     ]);
+  });
+});
+
+describe('reportServiceCounts', () => {
+  it('leaves the gauge with exactly the current counts, across passes that add, change and drop services', async () => {
+    const registry = new Registry();
+    const gauge = new Gauge({ name: 'renderer_service_instances', help: 'h', labelNames: ['service', 'query'] as const, registers: [registry] });
+    const series = async () => (await gauge.get()).values.map((v) => [v.labels.service, v.value]).sort();
+    reportServiceCounts(gauge, [{ service: 'a', query: 'qa', instances: 2 }, { service: 'b', query: 'qb', instances: 1 }]);
+    expect(await series()).toEqual([['a', 2], ['b', 1]]);
+    reportServiceCounts(gauge, [{ service: 'a', query: 'qa', instances: 3 }, { service: 'c', query: 'qc', instances: 0 }]);
+    expect(await series()).toEqual([['a', 3], ['c', 0]]);
+    reportServiceCounts(gauge, []);
+    expect(await series()).toEqual([]);
   });
 });

@@ -25,8 +25,18 @@ export function serviceCounts(dependencies: readonly Query[], answers: ReadonlyM
   return out;
 }
 
-/** Replaces the gauge's series with the current counts (a service no template uses any more disappears). */
+/** What each gauge was last given, by query id: a pass sets only the series that changed. */
+const reported = new WeakMap<Gauge<'service' | 'query'>, Map<string, ServiceCount>>();
+
+/**
+ * Makes the gauge's series the current counts (a service no template uses any more
+ * disappears). Only changed series are touched: setting 1,000 of them on every pass cost
+ * 2 ms of a health flip's render.
+ */
 export function reportServiceCounts(gauge: Gauge<'service' | 'query'>, counts: readonly ServiceCount[]): void {
-  gauge.reset();
-  for (const c of counts) gauge.set({ service: c.service, query: c.query }, c.instances);
+  const before = reported.get(gauge) ?? new Map<string, ServiceCount>();
+  const now = new Map(counts.map((c) => [c.query, c]));
+  for (const [query, c] of before) if (!now.has(query)) gauge.remove({ service: c.service, query });
+  for (const [query, c] of now) if (before.get(query)?.instances !== c.instances) gauge.set({ service: c.service, query }, c.instances);
+  reported.set(gauge, now);
 }

@@ -1,3 +1,4 @@
+import { bytes } from '@api-server/core';
 import type { VersionFile } from '@api-server/core';
 import { parseIpAddress, parseSections, sectionSource, toRuntimeServer, type RuntimeServer, type Section, type ServerLine, type ServerSettable } from '@api-server/haproxy';
 
@@ -177,8 +178,23 @@ export function isDynamicLb(backend: Section, defaults: Section | null): boolean
 /** A server named by `use-server` in its proxy or by `track` anywhere cannot be deleted. */
 function isReferenced(backend: string, server: string, section: Section, all: readonly Section[]): boolean {
   if (section.body.some((l) => l.startsWith(`use-server ${server} `) || l === `use-server ${server}`)) return true;
-  const targets = new Set([`${backend}/${server}`, server]);
-  return all.some((s) => s.servers.some((sv) => sv.args.some((t, i) => sv.args[i - 1] === 'track' && targets.has(t))));
+  return all.some((s) => {
+    const tracked = trackTargets(s);
+    return tracked.has(`${backend}/${server}`) || tracked.has(server);
+  });
+}
+
+/** What a section's server lines `track`, remembered per section text: a removal asks it of every section. */
+const tracks = new WeakMap<object, ReadonlySet<string>>();
+
+function trackTargets(section: Section): ReadonlySet<string> {
+  const source = sectionSource(section);
+  const known = source && tracks.get(source);
+  if (known) return known;
+  const found = new Set<string>();
+  for (const sv of section.servers) sv.args.forEach((t, i) => sv.args[i - 1] === 'track' && found.add(t));
+  if (source) tracks.set(source, found);
+  return found;
 }
 
 /** A changed file HAProxy loads other than the top-level config files (maps, ACLs, error pages). */
@@ -190,7 +206,7 @@ function otherFilesDiffer(live: readonly VersionFile[], candidate: readonly Vers
   for (const [path, data] of b) {
     const old = a.get(path);
     if (!old) return `${path} added`;
-    if (!Buffer.from(old).equals(Buffer.from(data))) return `${path} changed`;
+    if (!bytes(old).equals(bytes(data))) return `${path} changed`;
   }
   for (const path of a.keys()) if (!b.has(path)) return `${path} removed`;
   return null;

@@ -1,3 +1,4 @@
+import { bytes } from '@api-server/core';
 import { DEFAULT_POLICY } from './default.js';
 import { parsePolicy, POLICY_FILE, type Policy, type PolicyParseError } from './schema.js';
 
@@ -18,7 +19,7 @@ export interface ResolvedPolicy {
 export function resolvePolicy(files: ReadonlyArray<{ path: string; data: Uint8Array }>, fallback: Policy | null = null): ResolvedPolicy {
   const file = files.find((f) => f.path === POLICY_FILE);
   if (!file) return { policy: DEFAULT_POLICY, source: 'default', error: null };
-  const parsed = parsePolicy(Buffer.from(file.data).toString('utf8'));
+  const parsed = parsePolicy(bytes(file.data).toString('utf8'));
   if (parsed.ok) return { policy: parsed.policy, source: 'file', error: null };
   return { policy: fallback ?? DEFAULT_POLICY, source: fallback ? 'fallback' : 'default', error: parsed.error };
 }
