@@ -1,7 +1,7 @@
 import type { RendererStateFile, StageState, SupervisorStateFile } from '@api-server/core';
 
 /** The pipeline's stages in the order data flows through them. */
-export const PIPELINE = ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'] as const;
+const PIPELINE = ['s3-sync', 'renderer', 'haproxy-supervisor', 'log-shipper', 'metrics'] as const;
 
 export interface StageRow {
   component: string;

@@ -8,7 +8,7 @@ export const commonEnv = {
 };
 
 /** `host:port`, `:port` or `port`; host defaults to all interfaces. */
-export const listenAddress = z.string().transform((value, ctx) => {
+const listenAddress = z.string().transform((value, ctx) => {
   const parsed = parseHostPort(value, '0.0.0.0');
   if (!parsed) {
     ctx.addIssue({ code: 'custom', message: `expected host:port or :port, got "${value}"` });

@@ -1,20 +1,3 @@
-// The local pod runner and the dev servers, for `apictl-dev` and the tests (test/helpers).
-export { ConsulDev, consulBin } from './consul-dev.js';
-export { DemoInstance } from './demo-services.js';
-export { DevPod, defaultWorkDir, type DevPodOptions, type DevPodSummary } from './dev-pod.js';
-export { freePort, until } from './free-port.js';
-export { getWithHost } from './http-probe.js';
-export { kustomize, podTemplate, containersOf, type K8sObject, type Container } from './kustomize.js';
-export { checkManifest } from './manifest-checks.js';
-export { planPod, resolveEnv, type PlanOptions, type ProcessPlan } from './pod-plan.js';
-export { planContainers, memoryBytes, cpus, type ContainerPlanOptions, type ContainerRun, type HostDir } from './container-plan.js';
-export { ContainerPod, docker, DOCKER, type ContainerInspect } from './container-runner.js';
-export { LocalContainer, ProcessRunner, prepareVolumes } from './process-runner.js';
-export type { PodRunner, RunnerContext, RunningContainer } from './runner.js';
-export { S3Dev } from './s3-dev.js';
-export { devCommand, dev, publishReport } from './up.js';
+// What `apictl dev` loads from the built kit (packages/cli/src/commands/dev.ts imports dist/index.js).
+// The tests import the kit's modules directly (test/helpers), the `apictl-dev` bin runs dist/main.js.
 export { devkitCommand } from './kit.js';
-export { registerCommand } from './register.js';
-export { bannerLines } from './banner.js';
-export { TemplatePublisher, type PublishResult, type PublishTarget } from './template-publisher.js';
-export { assertListenersFree, tryBind, type PlannedListener } from './port-check.js';

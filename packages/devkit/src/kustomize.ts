@@ -107,7 +107,7 @@ export function containersOf(obj: K8sObject): Container[] {
 type JsonPatchOp = { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown };
 
 /** RFC 6902 add/replace/remove (what our overlays use). */
-export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): void {
+function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): void {
   for (const op of ops) {
     const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop();

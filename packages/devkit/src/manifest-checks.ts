@@ -5,7 +5,7 @@ import { containersOf, podTemplate, type Container, type K8sObject } from './kus
  * directories"): a writer mounts it read-write, a reader read-only, nobody else at all.
  * state/ and textfile/ are written by every component, each its own file.
  */
-export const VOLUME_CONTRACT: Record<string, { writers: string[]; readers: string[] }> = {
+const VOLUME_CONTRACT: Record<string, { writers: string[]; readers: string[] }> = {
   templates: { writers: ['s3-sync'], readers: ['renderer'] },
   rendered: { writers: ['renderer'], readers: ['haproxy-supervisor'] },
   live: { writers: ['haproxy-supervisor'], readers: [] },
@@ -18,7 +18,7 @@ export const VOLUME_CONTRACT: Record<string, { writers: string[]; readers: strin
 };
 
 /** Containers of ours, by component name, with the capabilities each may add. */
-export const COMPONENT_CAPABILITIES: Record<string, string[]> = {
+const COMPONENT_CAPABILITIES: Record<string, string[]> = {
   's3-sync': [],
   renderer: [],
   'haproxy-supervisor': ['NET_BIND_SERVICE'],
@@ -116,7 +116,7 @@ function checkContainer(c: Container, config: Record<string, string>): string[] 
 }
 
 /** HAProxy-style duration ("30s", "2m", "500ms", "10") in seconds. */
-export function parseDurationSeconds(value: string): number {
+function parseDurationSeconds(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   if (!m) return Number.NaN;
   const n = Number(m[1]);

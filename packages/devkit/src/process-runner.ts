@@ -6,7 +6,7 @@ import type { ProcessPlan } from './pod-plan.js';
 import type { PodRunner, RunnerContext, RunningContainer } from './runner.js';
 
 /** One container of the pod, running as a local process in its own process group. */
-export class LocalContainer implements RunningContainer {
+class LocalContainer implements RunningContainer {
   private proc: ChildProcess | undefined;
   private log: WriteStream | undefined;
   exited: Promise<number | null> = Promise.resolve(null);
@@ -70,7 +70,7 @@ export class LocalContainer implements RunningContainer {
  * Lays out the volumes: one local directory per pod volume, and in each container's
  * root view a symlink at every mountPath it declares, and nothing else.
  */
-export async function prepareVolumes(workDir: string, plans: readonly ProcessPlan[], hostPaths: Record<string, string> = {}): Promise<void> {
+async function prepareVolumes(workDir: string, plans: readonly ProcessPlan[], hostPaths: Record<string, string> = {}): Promise<void> {
   for (const plan of plans) {
     await rm(plan.root, { recursive: true, force: true });
     for (const m of plan.mounts) {

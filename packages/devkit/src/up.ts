@@ -39,7 +39,7 @@ Examples:
 export const repoRoot = () => resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
 /** One line per publish, then what it printed (diagnostics) on failure. */
-export function publishReport(r: PublishResult): string[] {
+function publishReport(r: PublishResult): string[] {
   if (r.ok) return [`[templates] published release ${r.id} in ${r.ms} ms; live within a sync interval`];
   return [...r.lines.map((l) => `[templates] ${l}`), `[templates] not published (${r.ms} ms): the pod keeps serving the last good release`];
 }

@@ -39,7 +39,7 @@ export type CheckedCandidate =
 export type BuiltCandidate = { ok: true; candidate: Candidate } | { ok: false; candidate: Candidate | null; error: PipelineError };
 
 /** Rounds of "hold what `haproxy -c` blames, check again" before the whole version is rejected. */
-export const MAX_HOLD_ROUNDS = 5;
+const MAX_HOLD_ROUNDS = 5;
 
 const inputs = new WeakMap<Candidate, Inputs>();
 

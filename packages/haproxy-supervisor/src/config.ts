@@ -84,7 +84,7 @@ export function syslogTargets(
 }
 
 /** HAProxy time string to milliseconds (for our own waits around hard-stop-after). */
-export function haproxyTimeMs(value: string): number {
+function haproxyTimeMs(value: string): number {
   const match = /^(\d+)(us|ms|s|m|h|d)?$/.exec(value);
   if (!match) return 0;
   const n = Number(match[1]);

@@ -95,7 +95,7 @@ export interface ProxyDeclaration {
  * Where a diagnostic points: its own file and line, else the declaration of the proxy
  * it names (`Proxy 'http': unable to find required default_backend`), else nowhere.
  */
-export function placeDiagnostic(diag: Diagnostic, proxies: readonly ProxyDeclaration[]): { file: string; line: number } | undefined {
+function placeDiagnostic(diag: Diagnostic, proxies: readonly ProxyDeclaration[]): { file: string; line: number } | undefined {
   if (diag.file !== undefined && diag.line !== undefined) return { file: diag.file, line: diag.line };
   if (!diag.proxy) return undefined;
   const named = proxies.filter((s) => s.name.split(' ')[0] === diag.proxy && (s.kind === 'frontend' || s.kind === 'backend' || s.kind === 'listen'));

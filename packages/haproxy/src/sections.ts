@@ -98,12 +98,12 @@ export function configFiles<T extends { path: string }>(files: readonly T[]): T[
 }
 
 /** Whether `-f <dir>` loads this path: a `*.cfg` at the top of the directory. */
-export function isConfigFile(path: string): boolean {
+function isConfigFile(path: string): boolean {
   return !path.includes('/') && path.endsWith('.cfg');
 }
 
 /** `server <name> <address> [keywords...]`, or null when the line is not that simple. */
-export function parseServerLine(line: string, file: string, lineNo: number): ServerLine | null {
+function parseServerLine(line: string, file: string, lineNo: number): ServerLine | null {
   if (/["'\\]|\$\{/.test(line)) return null;
   const [kw, name, address, ...args] = line.split(' ');
   if (kw !== 'server' || !name || !address) return null;

@@ -81,7 +81,7 @@ export function toRuntimeServer(address: string, defaults: readonly string[], ow
 }
 
 /** Keyword tokens to `{name, value}`, or why one cannot be added at runtime. */
-export function parseKeywords(tokens: readonly string[]): ServerKeyword[] | string {
+function parseKeywords(tokens: readonly string[]): ServerKeyword[] | string {
   const out: ServerKeyword[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const name = tokens[i]!;

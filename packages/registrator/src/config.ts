@@ -25,7 +25,7 @@ const duration = (fallback: string, minMs: number, maxMs: number) =>
     });
 
 /** Node names go into every service ID and the ownership marker: a safe alphabet only. */
-export const NODE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const NODE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** The registrator's environment, beside core's common variables (README, "Environment"). */
 export const envShape = {

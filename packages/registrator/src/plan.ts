@@ -27,7 +27,7 @@ const sameMeta = (a: Record<string, string>, b: Record<string, string>) => {
 };
 
 /** True when registering `want` again would change nothing the agent holds. */
-export function sameRegistration(want: Registration, have: AgentService): boolean {
+function sameRegistration(want: Registration, have: AgentService): boolean {
   return (
     want.Name === have.Service &&
     want.Address === have.Address &&

@@ -50,7 +50,7 @@ export function nameFromImage(image: string): string {
  * reachable from other nodes, so they are not registered (as Registrator without
  * `-internal`). Only TCP: every registration carries a health check, and UDP has none.
  */
-export function reachablePorts(c: ContainerInfo, nodeIp: string): Array<{ port: number; address: string; hostPort: number }> {
+function reachablePorts(c: ContainerInfo, nodeIp: string): Array<{ port: number; address: string; hostPort: number }> {
   if (c.networkMode === 'host') {
     return c.exposed.filter((p) => p.proto === 'tcp').map((p) => ({ port: p.port, address: nodeIp, hostPort: p.port }));
   }

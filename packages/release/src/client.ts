@@ -9,10 +9,10 @@ import type { S3Env } from './env.js';
  * is retried, instead of stalling it forever. s3-sync's `/healthz` budget counts
  * one `requestTimeout`.
  */
-export const S3_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
+const S3_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
 
 /** The region when neither AWS_REGION nor the SDK's chain names one. */
-export const FALLBACK_REGION = 'us-east-1';
+const FALLBACK_REGION = 'us-east-1';
 
 /**
  * An S3 client from the environment, for s3-sync and apictl alike. Credentials come

@@ -45,7 +45,7 @@ export function inputsChanged(seen: ReadonlyMap<string, unknown>, answers: Reado
   for (const [id, value] of seen) if (answers.get(id) !== value) return true;
   return false;
 }
-export const COSTLY_RETRY: BackoffOptions = { initialMs: 30_000, maxMs: 300_000, factor: 2 };
+const COSTLY_RETRY: BackoffOptions = { initialMs: 30_000, maxMs: 300_000, factor: 2 };
 
 /** Templates not to render this pass: costly holds still waiting for their retry time under the same templates. */
 export function templatesToSkip(holds: readonly Hold[], templatesId: string, now: number): Set<string> {

@@ -85,7 +85,7 @@ export class RefusalLog {
 }
 
 /** The metric's `field` label values: a fixed set, whatever the (untrusted) meta keys are. */
-export const FIELD_KINDS = ['id', 'name', 'node', 'node.name', 'node.address', 'address', 'port', 'tags', 'meta', 'key', 'value', 'other'] as const;
+const FIELD_KINDS = ['id', 'name', 'node', 'node.name', 'node.address', 'address', 'port', 'tags', 'meta', 'key', 'value', 'other'] as const;
 
 /** The label value for a field (`meta.weight` -> `meta`, `tags[3]` -> `tags`). */
 export function fieldKind(field: string): string {

@@ -15,7 +15,7 @@ const FLAGS: Record<string, string> = {
 };
 
 /** A bash completion script: commands, their flags, files and directories where a path goes. */
-export function bashCompletion(): string {
+function bashCompletion(): string {
   const cases = Object.entries(FLAGS)
     .map(([cmd, flags]) => `    ${cmd}) flags="${flags}" ;;`)
     .join('\n');
@@ -51,7 +51,7 @@ complete -F _apictl apictl
 `;
 }
 
-export const completionHelp = `apictl completion bash
+const completionHelp = `apictl completion bash
 
 Prints a bash completion script for apictl (commands, flags, directories).
 

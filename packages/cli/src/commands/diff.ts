@@ -7,7 +7,7 @@ import { readRepo } from '../workflow/read-repo.js';
 import { renderRepo, type DataSpec, type RenderEnv } from '../workflow/render-repo.js';
 import { diffTrees } from '../workflow/unified-diff.js';
 
-export const diffHelp = `apictl diff A B (--catalog FILE | --consul ADDR) [options]
+const diffHelp = `apictl diff A B (--catalog FILE | --consul ADDR) [options]
 
 Renders two template directories (say, main and the pull request's branch) against
 the same data and prints a unified diff of the generated configuration: what the

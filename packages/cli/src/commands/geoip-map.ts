@@ -9,7 +9,7 @@ import { failure, type Command } from '../workflow/command-io.js';
 import { UsageError } from '../workflow/options.js';
 import { DEFAULT_LIMITS } from '../workflow/read-repo.js';
 
-export const geoipMapHelp = `apictl geoip-map (--blocks FILE... --locations FILE | --ranges FILE) [--only CC,CC] [--out FILE]
+const geoipMapHelp = `apictl geoip-map (--blocks FILE... --locations FILE | --ranges FILE) [--only CC,CC] [--out FILE]
 
 Builds the CIDR -> country map the example edge blocks countries with
 (templates/maps/geoip.map, read by "src,map_ip(maps/geoip.map,--)"), from a GeoIP CSV:

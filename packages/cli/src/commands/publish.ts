@@ -10,7 +10,7 @@ import { publishRelease } from '../workflow/publish.js';
 import { releaseId } from '../workflow/release.js';
 import { runValidation, validateOptions } from './validate.js';
 
-export const publishHelp = `apictl publish [DIR] --to s3://BUCKET/PREFIX (--catalog FILE | --consul ADDR) [options]
+const publishHelp = `apictl publish [DIR] --to s3://BUCKET/PREFIX (--catalog FILE | --consul ADDR) [options]
 
 Validates DIR (default ".") like "apictl validate", then uploads it as a new
 immutable release and points CURRENT at it; s3-sync on every node picks it up.

@@ -4,7 +4,7 @@ import { failure, type Command } from '../workflow/command-io.js';
 import { parsePositiveInt } from '../workflow/options.js';
 import { listReleases } from '../workflow/publish.js';
 
-export const releasesHelp = `apictl releases --to s3://BUCKET/PREFIX [--limit N] [--json]
+const releasesHelp = `apictl releases --to s3://BUCKET/PREFIX [--limit N] [--json]
 
 Lists the releases under PREFIX, newest first, with the time, author, commit and
 message of each; "*" marks the one CURRENT names. Releases whose upload never

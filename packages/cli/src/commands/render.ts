@@ -7,7 +7,7 @@ import { dataFromOptions, dataOptions, UsageError } from '../workflow/options.js
 import { readRepo } from '../workflow/read-repo.js';
 import { renderRepo } from '../workflow/render-repo.js';
 
-export const renderHelp = `apictl render [DIR] --out OUT (--catalog FILE | --consul ADDR) [options]
+const renderHelp = `apictl render [DIR] --out OUT (--catalog FILE | --consul ADDR) [options]
 
 Renders the templates in DIR (default ".") exactly as a node would and writes the
 result to OUT, to read or to run "haproxy -c -f OUT" by hand. Nothing is written

@@ -4,7 +4,7 @@ import { failure, type Command } from '../workflow/command-io.js';
 import { provenance } from '../workflow/provenance.js';
 import { rollbackRelease } from '../workflow/publish.js';
 
-export const rollbackHelp = `apictl rollback ID --to s3://BUCKET/PREFIX [--message TEXT] [--author NAME]
+const rollbackHelp = `apictl rollback ID --to s3://BUCKET/PREFIX [--message TEXT] [--author NAME]
 
 Points CURRENT back at release ID (see "apictl releases"); nodes sync it within one
 poll. Nothing is uploaded: releases are immutable. Refuses a release whose upload

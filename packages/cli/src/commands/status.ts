@@ -5,7 +5,7 @@ import { parseStateFile, type StageState } from '@api-server/core';
 import { EXIT, failure, type Command } from '../workflow/command-io.js';
 import { changeReport, formatTable, heldReport, overallExitCode, statusRows } from '../status-report.js';
 
-export const statusHelp = `apictl status [--shared-dir DIR] [--json]
+const statusHelp = `apictl status [--shared-dir DIR] [--json]
 
 Prints every stage of this node's pipeline: its status, the version it holds, when it
 last succeeded and its last error; then each file the renderer or the supervisor holds

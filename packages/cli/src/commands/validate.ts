@@ -5,7 +5,7 @@ import { dataFromOptions, dataOptions, parseFormat } from '../workflow/options.j
 import { validateRepo, type ValidateReport } from '../workflow/validate.js';
 import { failure, type Command } from '../workflow/command-io.js';
 
-export const validateHelp = `apictl validate [DIR] (--catalog FILE | --consul ADDR) [options]
+const validateHelp = `apictl validate [DIR] (--catalog FILE | --consul ADDR) [options]
 
 Renders every template in DIR (default ".") as a node would, lints the result, checks
 it against the node's policy (DIR/policy.yaml, or the built-in default: team files

@@ -26,7 +26,7 @@ export type OutputFormat = 'text' | 'json' | 'github';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
 
 /** Stable order: file, then line, then column, errors before warnings on the same spot. */
-export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(
     (a, b) =>
       cmp(a.file, b.file) ||
@@ -90,7 +90,7 @@ function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function formatJson(list: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
+function formatJson(list: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
   const sorted = sortDiagnostics(list);
   return JSON.stringify(
     {

@@ -23,7 +23,7 @@ export interface RepoTree {
 }
 
 /** Documentation and tooling in the template folder are not part of a release. */
-export function isIgnored(name: string): boolean {
+function isIgnored(name: string): boolean {
   return name.startsWith('.') || name.endsWith('.md');
 }
 

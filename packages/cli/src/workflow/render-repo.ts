@@ -68,7 +68,7 @@ export async function renderRepo(files: readonly VersionFile[], data: DataSpec, 
  * One warning per value the renderer's checks left out of the data (a fixture or Consul
  * value with a line break, a bad address or port), once each: a node renders without it.
  */
-export function refusalWarnings(refused: readonly Refusal[]): Diagnostic[] {
+function refusalWarnings(refused: readonly Refusal[]): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const r of refused) {

@@ -36,7 +36,7 @@ function loadHandlebars(): unknown {
 }
 
 /** The renderer's helpers, Handlebars' kept built-ins included: one table, read from the renderer itself. */
-export const KNOWN_HELPERS: ReadonlySet<string> = new Set(HELPER_NAMES);
+const KNOWN_HELPERS: ReadonlySet<string> = new Set(HELPER_NAMES);
 
 export interface HelperCall {
   name: string;

@@ -6,7 +6,7 @@ import { cliCommand } from './cli.js';
  * `monitor fail if { var(proc.haproxy_supervisor_draining) -m int gt 0 }`.
  * Unset (every fresh worker, every reload) reads as not draining.
  */
-export const DRAIN_VAR = 'proc.haproxy_supervisor_draining';
+const DRAIN_VAR = 'proc.haproxy_supervisor_draining';
 
 /**
  * Sets or clears the drain flag in the running worker. 2.6's CLI `set var` needs

@@ -32,7 +32,7 @@ export type ApplyResult = { ok: true; commands: number } | { ok: false; failure:
  * 2.2x the HAProxy CPU per request. Added unless the server line (or its
  * `default-server`) sets them.
  */
-export const CONFIG_SERVER_POOL: ReadonlyArray<readonly [string, string]> = [
+const CONFIG_SERVER_POOL: ReadonlyArray<readonly [string, string]> = [
   ['pool-max-conn', '-1'],
   ['pool-purge-delay', '5s'],
 ];

@@ -43,7 +43,7 @@ const SSL_VERSIONS = ['SSLv3', 'TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as co
  * (HAProxy 2.6 configuration manual, section 5.2, restricted to what the management
  * guide lists for `add server`). A keyword missing here is never sent.
  */
-export const ADD_SERVER_GRAMMAR: Readonly<Record<string, ArgType>> = {
+const ADD_SERVER_GRAMMAR: Readonly<Record<string, ArgType>> = {
   'agent-addr': 'host', 'agent-check': 'flag', 'agent-inter': 'time', 'agent-port': 'port', 'agent-send': 'text',
   'allow-0rtt': 'flag', alpn: 'proto-list', addr: 'host', backup: 'flag', 'ca-file': 'path', check: 'flag',
   'check-alpn': 'proto-list', 'check-proto': 'identifier', 'check-send-proxy': 'flag', 'check-sni': 'hostname',
@@ -133,7 +133,7 @@ function checkServerPath(value: string | undefined): string | null {
 }
 
 /** `ip:port`, `[ipv6]:port` or `hostname:port`. */
-export function checkAddress(value: string | undefined): string | null {
+function checkAddress(value: string | undefined): string | null {
   if (value === undefined) return 'the address is missing';
   const m = /^\[([^\]]+)\]:([^:]+)$/.exec(value) ?? /^([^:[\]]+):([^:]+)$/.exec(value);
   const v6 = value.startsWith('[');
@@ -142,7 +142,7 @@ export function checkAddress(value: string | undefined): string | null {
 }
 
 /** The keywords after `add server be/s addr:port`. */
-export function checkServerKeywords(tokens: readonly string[]): string | null {
+function checkServerKeywords(tokens: readonly string[]): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const name = tokens[i]!;
     const type = Object.hasOwn(ADD_SERVER_GRAMMAR, name) ? ADD_SERVER_GRAMMAR[name]! : undefined;

@@ -167,7 +167,7 @@ function backendName(section: Section): string {
 }
 
 /** Dynamic servers need an algorithm that can take servers at runtime (2.6 management guide). */
-export function isDynamicLb(backend: Section, defaults: Section | null): boolean {
+function isDynamicLb(backend: Section, defaults: Section | null): boolean {
   const pick = (prefix: string) => [...(defaults?.body ?? []), ...backend.body].filter((l) => l.startsWith(prefix)).pop();
   const algo = pick('balance ')?.split(' ')[1] ?? 'roundrobin';
   if (['roundrobin', 'leastconn', 'first', 'random'].includes(algo)) return true;

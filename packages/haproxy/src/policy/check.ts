@@ -160,7 +160,7 @@ function checkSection(policy: Policy, rule: PolicyRule, section: Section, cache:
 const compiled = new Map<string, RegExp[]>();
 
 /** Whether a line's first words match a directive pattern word by word (`stats socket`, `lua-*`). */
-export function matchesDirective(pattern: string, words: readonly string[]): boolean {
+function matchesDirective(pattern: string, words: readonly string[]): boolean {
   let globs = compiled.get(pattern);
   if (!globs) compiled.set(pattern, (globs = pattern.split(' ').map(globToRegExp)));
   return globs.length <= words.length && globs.every((g, i) => g.test(words[i]!));

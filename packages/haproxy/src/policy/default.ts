@@ -6,7 +6,7 @@ import type { Policy } from './schema.js';
  * has a `global` section under the default policy; this list still holds wherever a
  * policy.yaml allows one (with `only`, as the example's `localpeer`).
  */
-export const GLOBAL_FORBIDDEN: readonly string[] = [
+const GLOBAL_FORBIDDEN: readonly string[] = [
   'stats', 'lua-*', 'tune.lua.*', 'external-check', 'insecure-*', 'setenv', 'presetenv', 'resetenv', 'unsetenv',
   'ssl-engine', 'ssl-dh-param-file', 'ssl-load-extra-*', 'master-worker', 'mworker-max-reloads', 'user', 'group',
   'uid', 'gid', 'chroot', 'daemon', 'pidfile', 'set-dumpable', 'expose-experimental-directives', 'hard-stop-after',
@@ -20,7 +20,7 @@ export const GLOBAL_FORBIDDEN: readonly string[] = [
  * in HAProxy), external health-check commands (a process per check as HAProxy's
  * user), an admin socket.
  */
-export const EVERYWHERE_FORBIDDEN: readonly string[] = [
+const EVERYWHERE_FORBIDDEN: readonly string[] = [
   'lua-*', 'option external-check', 'external-check', 'stats socket',
   'http-request lua.*', 'http-response lua.*', 'http-request use-service lua.*', 'http-after-response lua.*',
   'tcp-request content lua.*', 'tcp-response content lua.*', 'tcp-request content use-service lua.*', 'filter lua.*',
@@ -32,10 +32,10 @@ export const EVERYWHERE_FORBIDDEN: readonly string[] = [
  * `source`/`usesrc` (transparent proxying, needs privileges), a per-backend state
  * file path.
  */
-export const TEAM_FORBIDDEN: readonly string[] = ['bind', 'stats', 'filter spoe', 'source', 'usesrc', 'server-state-file-name'];
+const TEAM_FORBIDDEN: readonly string[] = ['bind', 'stats', 'filter spoe', 'source', 'usesrc', 'server-state-file-name'];
 
 /** Section kinds a platform file may define by default: everything but `global` and `program`. */
-export const PLATFORM_SECTIONS: readonly string[] = [
+const PLATFORM_SECTIONS: readonly string[] = [
   'defaults', 'frontend', 'backend', 'listen', 'peers', 'resolvers', 'userlist', 'http-errors', 'cache', 'ring',
   'mailers', 'fcgi-app', 'log-forward',
 ];

@@ -28,7 +28,7 @@ const ruleSchema = z.strictObject({
   envVars: z.boolean().default(false),
 });
 
-export const policySchema = z.strictObject({
+const policySchema = z.strictObject({
   version: z.literal(1),
   /** Directives no file may use, per section kind (`*`: every kind). */
   forbid: byKind.default({}),

@@ -2,7 +2,7 @@ import { parseHaproxyLog, parseSyslog, type HttpLog, type TcpLog } from '@api-se
 import { CounterFamily, HistogramFamily, renderFamilies, streamFamilies, type AnyFamily, type ChunkWriter, type SeriesLimits } from './series-store.js';
 
 /** Seconds; HAProxy timers are whole milliseconds, so the first bucket is 5 ms. */
-export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** How one line was handled: counted (http/tcp), not HAProxy traffic, or unreadable. */
 export type LineResult = 'http' | 'tcp' | 'other' | 'unparsed' | 'empty';

@@ -65,7 +65,7 @@ function cleanMessage(message: string): string {
 }
 
 /** The line of the first `{{> name}}` in the AST (nested blocks included). */
-export function findPartialLine(ast: Ast, name: string): number | undefined {
+function findPartialLine(ast: Ast, name: string): number | undefined {
   let found: number | undefined;
   const visit = (node: unknown): void => {
     if (found !== undefined || node === null || typeof node !== 'object') return;

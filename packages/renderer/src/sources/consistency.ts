@@ -72,7 +72,7 @@ export function tooStale(meta: ResponseMeta, opts: ConsistencyOptions, cacheable
 }
 
 /** Consul's ceiling for `wait`. */
-export const MAX_WAIT_MS = 600_000;
+const MAX_WAIT_MS = 600_000;
 
 /**
  * The `wait` sent with one blocking query: the configured wait, give or take 1/16 of

@@ -8,7 +8,7 @@ import { rendererError } from '../error-codes.js';
  */
 
 /** Longest KV key or prefix a template may ask for. */
-export const MAX_KV_PATH_CHARS = 512;
+const MAX_KV_PATH_CHARS = 512;
 
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029?#%\\]/u;
 

@@ -23,7 +23,7 @@ export type Refuse = (refusal: Omit<Refusal, 'query'>) => void;
 export type CandidateInstance = { [K in keyof ServiceInstance]: unknown };
 
 /** Every problem of one instance: IDs and names as text, a usable address and port, tags and meta as text. */
-export function instanceProblems(i: CandidateInstance): FieldProblem[] {
+function instanceProblems(i: CandidateInstance): FieldProblem[] {
   return [
     ...fieldProblems([
       ['id', i.id, text],
@@ -42,13 +42,13 @@ export function instanceProblems(i: CandidateInstance): FieldProblem[] {
  * for: a service registered as `..` would otherwise fail every template that loops over
  * `(services)`) and its tags.
  */
-export function catalogServiceProblems(s: { name: unknown; tags: unknown }): FieldProblem[] {
+function catalogServiceProblems(s: { name: unknown; tags: unknown }): FieldProblem[] {
   const name = (v: unknown) => text(v) ?? serviceNameProblem(v as string);
   return [...fieldProblems([['name', s.name, name]]), ...listProblems('tags', s.tags, Infinity)];
 }
 
 /** Every problem of one KV pair: its key (relative to the prefix) and its value. */
-export function kvPairProblems(p: { key: unknown; value: unknown }): FieldProblem[] {
+function kvPairProblems(p: { key: unknown; value: unknown }): FieldProblem[] {
   return fieldProblems([
     ['key', p.key, text],
     ['value', p.value, text],
@@ -59,7 +59,7 @@ export function kvPairProblems(p: { key: unknown; value: unknown }): FieldProble
  * The candidates without problems, as `T`; each refused one is reported once per
  * problem, named by `describe` (its service, instance or key, escaped).
  */
-export function keepValid<C, T>(
+function keepValid<C, T>(
   candidates: readonly C[],
   problems: (c: C) => FieldProblem[],
   describe: (c: C) => Partial<Pick<Refusal, 'service' | 'instance' | 'key'>>,
@@ -75,7 +75,7 @@ export function keepValid<C, T>(
 }
 
 /** Names for a refused instance, escaped. */
-export const describeInstance = (i: CandidateInstance) => ({ service: escapeValue(i.name), instance: escapeValue(i.id) });
+const describeInstance = (i: CandidateInstance) => ({ service: escapeValue(i.name), instance: escapeValue(i.id) });
 
 /** Health instances that may reach templates (see `instanceProblems`). */
 export function validInstances(candidates: readonly CandidateInstance[], refuse?: Refuse): ServiceInstance[] {

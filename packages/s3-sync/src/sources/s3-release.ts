@@ -142,7 +142,7 @@ export class S3ReleaseSource implements Source<SyncedTree> {
 }
 
 /** Keys, ETags and sizes of a listing: equal signatures mean nothing to download. */
-export function listingSignature(objects: readonly ListedObject[]): string {
+function listingSignature(objects: readonly ListedObject[]): string {
   const hash = createHash('sha256');
   for (const o of objects) hash.update(`${o.key}\0${o.etag}\0${o.size}\n`);
   return hash.digest('hex').slice(0, 32);
