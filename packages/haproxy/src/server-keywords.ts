@@ -23,7 +23,7 @@ const ADD_SERVER_KEYWORDS: Record<string, 0 | 1> = {
 const FILE_KEYWORDS = new Set(['ca-file', 'crl-file', 'crt']);
 
 /** One keyword of a server line, with its value when it takes one. */
-export interface ServerKeyword {
+interface ServerKeyword {
   name: string;
   value?: string;
 }

@@ -47,7 +47,7 @@ export const envShape = {
 /** Unknown variables with these prefixes are reported (a typo must not fall back to a default). */
 export const envPrefixes = ['S3_', 'SYNC_'];
 
-export type S3SyncEnv = z.infer<z.ZodObject<typeof envShape>>;
+type S3SyncEnv = z.infer<z.ZodObject<typeof envShape>>;
 
 /**
  * How long the loop may stay silent before `/healthz` fails. Read before the
