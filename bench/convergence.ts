@@ -153,6 +153,17 @@ async function cpuMs(pid: number | undefined): Promise<number> {
   return stat ? (ticks * 1000) / 100 : Number.NaN;
 }
 
+/**
+ * Proportional set size now (smaps_rollup Pss), MB: resident memory with pages shared
+ * between processes (the node binary, ~34 MB resident in each Node process) divided
+ * among them, so the sum over processes is what they really hold together.
+ */
+async function pssMb(pid: number | undefined): Promise<number> {
+  const rollup = pid ? await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '') : '';
+  const kb = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : Number.NaN;
+}
+
 /** Peak resident memory of a process (VmHWM), MB; NaN when it is gone. */
 async function peakRssMb(pid: number | undefined): Promise<number> {
   const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : '';
@@ -282,6 +293,8 @@ async function main(): Promise<void> {
       haproxyWorkerMb: await peakRssMb(proc.workers[0]?.pid),
     };
     console.log(`peak RSS (VmHWM): ${JSON.stringify(peakRss)}`);
+    const pss = { rendererMb: await pssMb(procs[0]!.pid), supervisorMb: await pssMb(procs[1]!.pid), s3SyncMb: await pssMb(procs[2]?.pid) };
+    console.log(`PSS now (shared pages split among the processes): ${JSON.stringify(pss)}, control plane total ${[pss.rendererMb, pss.supervisorMb, pss.s3SyncMb].filter((v) => !Number.isNaN(v)).reduce((a, b) => a + b, 0)} MB`);
     const runtimeAfter = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
     const all = Object.values(samples).flat();
     const rows = [...ops.map((op) => [op, samples[op]] as const), ['all', all] as const].map(([name, v]) => ({
@@ -305,7 +318,7 @@ async function main(): Promise<void> {
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, cpuPerChangeMs, cpuPerChangeNetMs, idleMsPerS, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, pss, cpuPerChangeMs, cpuPerChangeNetMs, idleMsPerS, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();

@@ -46,7 +46,12 @@ describe('metrics resumes exactly across rotations that happened while it was st
   /** Sends `n` requests and waits until the shipper wrote all `expected` request lines. */
   const send = async (prefix: string, n: number, expected: number) => {
     await haproxy.load(prefix, n, 4);
-    await waitFor(async () => (await loggedRequests(logDir)) === expected, { what: `${expected} requests logged`, timeoutMs: 20_000 });
+    let seen = 0;
+    // The count seen and the shipper's own figures go into the timeout's message: this wait timed out now and then in full runs.
+    await waitFor(async () => (seen = await loggedRequests(logDir)) === expected, { what: `${expected} requests logged`, timeoutMs: 20_000 }).catch(async (err: Error) => {
+      const figures = await Promise.all(['log_shipper_received_lines_total', 'log_shipper_file_written_lines_total', 'log_shipper_haproxy_dropped_messages_total', 'log_shipper_tcp_connections'].map(async (m) => `${m}=${await shipper.metric(m).catch(() => NaN)}`));
+      throw new Error(`${err.message}; saw ${seen}; ${figures.join(' ')}`);
+    });
   };
   /** Waits until the running metrics counted every logged line and saved a position at the end of the live file. */
   const caughtUp = async (logged: number) => {
