@@ -52,7 +52,7 @@ export interface UpOptions {
   quiet: boolean;
 }
 
-export async function dev(opts: UpOptions, out: (s: string) => void, err: (s: string) => void = out): Promise<number> {
+async function dev(opts: UpOptions, out: (s: string) => void, err: (s: string) => void = out): Promise<number> {
   const root = repoRoot();
   const workDir = resolve(opts.workDir ?? defaultWorkDir(root));
   out(`starting the pod from ${root}/deploy/k8s (work dir ${workDir}) ...`);

@@ -30,7 +30,7 @@ export function planApply(input: PlanInput): ApplyPlan {
 }
 
 /** `2 added, 1 removed, 1 updated` (or `no effective change`). */
-export function summarize(changes: readonly ServerChange[]): string {
+function summarize(changes: readonly ServerChange[]): string {
   const count = (op: ServerChange['op']) => changes.filter((c) => c.op === op).length;
   const parts = [['added', count('add')], ['removed', count('remove')], ['updated', count('update')]].filter(([, n]) => n) as Array<[string, number]>;
   return parts.length ? `servers only: ${parts.map(([w, n]) => `${n} ${w}`).join(', ')}` : 'no effective change (comments or layout)';

@@ -7,7 +7,7 @@ const DURATION = /^([1-9][0-9]{0,5})(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds, or undefined when `value` is not `<integer><ms|s|m|h>`. */
-export function durationMs(value: string): number | undefined {
+function durationMs(value: string): number | undefined {
   const m = DURATION.exec(value);
   if (!m) return undefined;
   return Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);

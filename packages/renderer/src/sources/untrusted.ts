@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
  */
 
 /** Length caps, in UTF-16 code units (characters for ASCII). */
-export const LIMITS = {
+const LIMITS = {
   /** Any text value: tag, meta key or value, KV value, ID, name. */
   textChars: 4096,
   /** DNS names (RFC 1123: 253 characters, labels of at most 63). */
