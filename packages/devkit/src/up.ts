@@ -44,7 +44,7 @@ function publishReport(r: PublishResult): string[] {
   return [...r.lines.map((l) => `[templates] ${l}`), `[templates] not published (${r.ms} ms): the pod keeps serving the last good release`];
 }
 
-export interface UpOptions {
+interface UpOptions {
   templates?: string | undefined;
   workDir?: string | undefined;
   httpPort?: number | undefined;
