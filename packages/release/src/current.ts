@@ -1,5 +1,5 @@
 import { z } from '@api-server/core';
-import { releaseError } from './errors.js';
+import { releaseError } from './error-codes.js';
 import { RELEASE_ID } from './layout.js';
 
 /** A CURRENT larger than this is not a pointer; refusing it bounds memory. */

@@ -1,5 +1,5 @@
 import { boolFromEnv, z } from '@api-server/core';
-import { releaseError } from './errors.js';
+import { releaseError } from './error-codes.js';
 
 /**
  * The S3 variables s3-sync and apictl both read, so one environment serves both:

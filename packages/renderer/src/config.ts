@@ -22,6 +22,13 @@ export const rendererEnv = {
   /** How long a health query that went empty keeps its previous instances. 0 turns the hold off. */
   RENDER_EMPTY_GRACE_MS: intFromEnv(0).default(30_000),
   /**
+   * A watch re-arms at once after up to 3 quick answers, then at most once per this many ms
+   * (+ up to 20 %): what a flapping service costs per node and watch. 100 ms is consul-template's
+   * minimum delay between a view's updates; 250 put a flip that follows two others within
+   * ~200 ms up to 300 ms late (bench/peers.ts: flip p50 110 ms against 77 for HAProxy DNS).
+   */
+  RENDER_WATCH_MIN_GAP_MS: intFromEnv(0).max(60_000).default(100),
+  /**
    * `wait` of Consul blocking queries, seconds (Consul caps it at 600). Long, so an idle
    * cluster costs about one request per watch per wait; a change answers at once anyway.
    */

@@ -51,6 +51,7 @@ await runComponent({
       waitLeading: env.RENDER_WAIT_LEADING,
       templatesPollMs: env.RENDER_TEMPLATES_POLL_MS,
       emptyGraceMs: env.RENDER_EMPTY_GRACE_MS,
+      watchMinGapMs: env.RENDER_WATCH_MIN_GAP_MS,
       sourceFor: (query) => sourceFor(query, client),
       refusals,
       backoff: { initialMs: 250, maxMs: env.RENDER_RETRY_MAX_MS, factor: 2 },

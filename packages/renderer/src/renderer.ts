@@ -3,8 +3,6 @@ import {
   backoffDelay,
   describeError,
   isAbortError,
-  publishVersion,
-  readCurrent,
   TextfileWriter,
   type BackoffOptions,
   type Logger,
@@ -24,7 +22,8 @@ import type { RenderLimits } from './render/limits.js';
 import { buildRelease } from './render/manifest.js';
 import type { RenderOptions } from './render/render-tree.js';
 import { RenderWorker } from './render/render-worker.js';
-import { TemplatesInput } from './templates-input.js';
+import { TemplatesInput } from './sources/templates-input.js';
+import { RenderedOutput } from './outputs/rendered.js';
 import { DependencyWatches } from './watches.js';
 
 export interface RendererOptions {
@@ -40,6 +39,8 @@ export interface RendererOptions {
   waitLeading?: boolean;
   templatesPollMs: number;
   emptyGraceMs: number;
+  /** RENDER_WATCH_MIN_GAP_MS: a watch's pace after its burst of quick re-arms. */
+  watchMinGapMs?: number;
   sourceFor: (query: Query) => Source<unknown>;
   /** What the sources refused (main wires the Consul client's observer to it). */
   refusals?: RefusalLog;
@@ -74,6 +75,7 @@ export class Renderer {
   private readonly held: HeldFiles;
   private readonly changes: ChangeTimes;
   private readonly textfile: TextfileWriter;
+  private readonly output: RenderedOutput;
   private heldRetryTimer: NodeJS.Timeout | undefined;
   /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
   consulConnectionLimit: number | undefined;
@@ -81,6 +83,7 @@ export class Renderer {
   constructor(private readonly o: RendererOptions) {
     this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs, leading: o.waitLeading ?? false });
     this.changes = new ChangeTimes(o.metrics);
+    this.output = new RenderedOutput(join(o.sharedDir, 'rendered'), o.keepVersions);
     this.textfile = new TextfileWriter({
       sharedDir: o.sharedDir,
       component: 'renderer',
@@ -111,6 +114,7 @@ export class Renderer {
       sourceFor: o.sourceFor,
       signal: o.signal,
       emptyGraceMs: o.emptyGraceMs,
+      ...(o.watchMinGapMs === undefined ? {} : { minGapMs: o.watchMinGapMs }),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       events: {
         onChange: (query, index) => {
@@ -128,7 +132,7 @@ export class Renderer {
     });
   }
 
-  get rendered(): string {
+  private get rendered(): string {
     return join(this.o.sharedDir, 'rendered');
   }
 
@@ -138,7 +142,7 @@ export class Renderer {
   }
 
   async start(): Promise<void> {
-    const existing = await readCurrent(this.rendered);
+    const existing = await this.output.current();
     if (existing) await this.o.state.update({ current: existing.id, status: 'ok' });
     this.templates.start(this.o.signal);
     this.request();
@@ -221,8 +225,7 @@ export class Renderer {
       const release = buildRelease(out.files, ids, templates.id, out.held);
       // The sidecar goes first, so a reader that sees the new `current` finds its times.
       const record = { version: release.id, changes, passAt, renderedAt, writtenAt: Date.now() };
-      if (changes.length > 0 && (await readCurrent(this.rendered))?.id !== release.id) await this.changes.write(this.rendered, record, log);
-      const published = await publishVersion({ root: this.rendered, keep: this.o.keepVersions }, release.files, release.id);
+      const published = await this.output.publish(release.files, release.id, changes.length > 0 ? () => this.changes.write(this.rendered, record, log) : undefined);
       carried = true;
       stopTimer();
       metrics.renders.inc({ result: published.changed ? 'published' : 'unchanged' });

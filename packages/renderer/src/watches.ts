@@ -72,13 +72,13 @@ export class DependencyWatches {
       void watch(this.opts.sourceFor(query), {
         signal,
         // Re-arming is rate-limited, not delayed: up to 3 answers in a row re-arm at once
-        // (the next change after a quick one is seen when it happens, not 250 ms later),
-        // then one per 250-300 ms, so a flapping service still costs at most ~4
-        // requests/s in the long run and its later changes are seen in slices. The
+        // (the next change after a quick one is seen when it happens, not later), then one
+        // per 100-120 ms (RENDER_WATCH_MIN_GAP_MS), so a flapping service costs at most
+        // ~10 requests/s in the long run and its later changes are seen in slices. The
         // spread is kept small on purpose: the watches that saw one burst re-arm within
-        // 50 ms of each other, so quiescence (min 50 ms) folds their next answers into
+        // 20 ms of each other, so quiescence (min 50 ms) folds their next answers into
         // one version. Idle re-arms are spread by the jittered `wait` instead.
-        minGapMs: this.opts.minGapMs ?? 250,
+        minGapMs: this.opts.minGapMs ?? 100,
         burst: this.opts.burst ?? 3,
         jitter: 0.2,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),

@@ -1,5 +1,5 @@
 import { rangeToCidrs, type IpRange } from './ip-range.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /** An address range and the ISO 3166 code of its country; `file` and `line` name it in errors. */
 export interface CountryRange extends IpRange {

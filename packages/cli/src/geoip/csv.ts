@@ -1,4 +1,4 @@
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /** One data row of a CSV file with its 1-based line number (for error messages). */
 export interface CsvRow {

@@ -2,7 +2,7 @@ import { csvRows } from './csv.js';
 import { parseIp } from './ip-range.js';
 import type { CountryRange } from './build-map.js';
 import type { CsvFile } from './maxmind.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 const V4_MAPPED = 0xffff00000000n; // ::ffff:0:0/96
 

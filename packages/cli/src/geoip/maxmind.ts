@@ -1,7 +1,7 @@
 import { columns, csvRows } from './csv.js';
 import { parseCidr } from './ip-range.js';
 import type { CountryRange } from './build-map.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /** A file's name and text (the command reads them; tests make them). */
 export interface CsvFile {

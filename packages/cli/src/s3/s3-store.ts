@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { PutOptions, ReleaseStore, StoredObject } from '../workflow/store.js';
 import type { S3Target } from './target.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

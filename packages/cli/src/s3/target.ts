@@ -1,5 +1,5 @@
 import { parseS3Url, type S3Location } from '@api-server/release';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /** `s3://bucket/prefix`: the prefix normalised to `''` or ending in `/`, as s3-sync's SOURCE_URL. */
 export type S3Target = S3Location;

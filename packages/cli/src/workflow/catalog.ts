@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CatalogFixture } from '@api-server/renderer';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 const instance = z.strictObject({
   id: z.string().min(1).optional(),

@@ -1,5 +1,5 @@
 import { ConsulClient, MapDataView, parseConsulAddr, sourceFor, type DataView, type Query, type Refusal } from '@api-server/renderer';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /**
  * `apictl validate --consul`: answers the templates' queries from a live Consul with

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type VersionFile } from '@api-server/core';
 import { checkConfig, checkGlobal, withGlobal, type CheckResult } from '@api-server/haproxy';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /**
  * `haproxy -c` on rendered files exactly as a node runs them: the supervisor's own

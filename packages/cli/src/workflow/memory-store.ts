@@ -1,6 +1,6 @@
 import { md5Etag } from './release.js';
 import type { PutOptions, ReleaseStore, StoredObject } from './store.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 /**
  * A ReleaseStore in memory, for unit tests of publish and rollback. `honourConditions`

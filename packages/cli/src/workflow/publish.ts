@@ -3,7 +3,7 @@ import { mapLimit, PipelineError, type VersionFile } from '@api-server/core';
 import { CURRENT_KEY, isReleaseId, releaseFolder, releaseMetaKey, releaseOfKey, RELEASES_PREFIX } from '@api-server/release';
 import { parseCurrentBody, planUpload, releaseId, type CurrentBody, type ReleaseMeta } from './release.js';
 import type { ReleaseStore } from './store.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 export interface Provenance {
   author: string;

@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { assertSafeRelativePath, type VersionFile } from '@api-server/core';
 import type { Diagnostic } from './diagnostics.js';
 import { firstInvalidUtf8 } from './utf8.js';
-import { cliError } from '../errors.js';
+import { cliError } from '../error-codes.js';
 
 export interface RepoLimits {
   /** Larger files are refused before they are read (s3-sync's `S3_MAX_OBJECT_BYTES` default). */
