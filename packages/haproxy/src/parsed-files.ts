@@ -47,8 +47,9 @@ interface Chunk {
  * catalog need ~2,000 entries.
  */
 const GENERATION = 20_000;
-let young = new Map<string, Chunk>();
-let old = new Map<string, Chunk>();
+/** [plain files, files with `.if` blocks]: the same text parses differently in each. */
+let young: [Map<string, Chunk>, Map<string, Chunk>] = [new Map(), new Map()];
+let old: [Map<string, Chunk>, Map<string, Chunk>] = [new Map(), new Map()];
 const sourceOf = new WeakMap<Section, Chunk>();
 
 /**
@@ -61,7 +62,7 @@ const HEADER = new RegExp(`\n[^\\S\n]*(?:${[...SECTION_KINDS].join('|')})(?=\\s|
 
 function chunkedParse(file: string, text: string): Section[] {
   // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
-  const conditional = hasConditionals(text) ? '1' : '0';
+  const conditional = hasConditionals(text);
   const out: Section[] = [];
   let start = 0;
   let line = 0;
@@ -75,25 +76,26 @@ function chunkedParse(file: string, text: string): Section[] {
   HEADER.lastIndex = 0;
   for (let m = HEADER.exec(text); m; m = HEADER.exec(text)) flush(m.index + 1);
   flush(text.length);
-  if (young.size > GENERATION) {
+  if (young[0].size + young[1].size > GENERATION) {
     old = young;
-    young = new Map();
+    young = [new Map(), new Map()];
   }
   return out;
 }
 
-function chunk(conditional: string, text: string): Chunk {
-  const key = conditional + text;
-  let hit = young.get(key);
+function chunk(conditional: boolean, text: string): Chunk {
+  // Keyed by the slice itself (no `flag + text` concatenation: a new string to hash per section).
+  const index = conditional ? 1 : 0;
+  let hit = young[index].get(text);
   if (!hit) {
-    hit = old.get(key);
-    if (hit) old.delete(key);
+    hit = old[index].get(text);
+    if (hit) old[index].delete(text);
     else {
       // A copy: a slice would keep the whole file text alive as long as the entry.
       const own = Buffer.from(text, 'utf8').toString('utf8');
-      hit = { relative: parseConfigText('', own, conditional === '1'), newlines: own.split('\n').length - 1, placed: null };
+      hit = { relative: parseConfigText('', own, conditional), newlines: own.split('\n').length - 1, placed: null };
     }
-    young.set(key, hit);
+    young[index].set(text, hit);
   }
   return hit;
 }
@@ -111,6 +113,8 @@ function place(c: Chunk, file: string, offset: number): Section[] {
  * mutated). Their `lines` and `servers` are made on first read: a change moves every
  * section after it, and most of them are never read again (the policy and the runtime
  * plan know them by their source), so copying 10,000 lines per change was garbage.
+ * (Own accessors, not a class with prototype getters: a section must stay a plain
+ * object that spreads, clones and compares like a whole-file parse's.)
  */
 function shift(sections: readonly Section[], file: string, offset: number): Section[] {
   return sections.map((s) => {
