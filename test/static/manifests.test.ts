@@ -31,19 +31,24 @@ async function mutated(change: (ds: K8sObject, all: K8sObject[]) => void): Promi
 }
 const container = (ds: K8sObject, name: string) => podTemplate(ds)!.spec.containers.find((c) => c.name === name)!;
 
+/** Every object validates against its Kubernetes schema, sits in the api-server namespace, and passes our manifest checks. */
+function expectValidObjects(objects: K8sObject[]): void {
+  for (const obj of objects) {
+    const Model = models[`${obj.apiVersion}/${obj.kind}`];
+    expect(Model, `${obj.apiVersion}/${obj.kind}`).toBeDefined();
+    expect(() => new Model!(obj).validate(), `${obj.kind}/${obj.metadata.name}`).not.toThrow();
+    if (obj.kind !== 'Namespace') expect(obj.metadata.namespace).toBe('api-server');
+  }
+  expect(checkManifest(objects)).toEqual([]);
+}
+
 describe('deploy/k8s', () => {
   for (const dir of ['', 'overlays/example']) {
     it(`builds ${dir || 'the base'} and every object validates against the Kubernetes schemas`, async () => {
       const objects = await kustomize(join(BASE, dir));
       // No prometheus-operator objects: the base applies on a cluster without its CRDs.
       expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Namespace', 'Service', 'ServiceAccount']);
-      for (const obj of objects) {
-        const Model = models[`${obj.apiVersion}/${obj.kind}`];
-        expect(Model, `${obj.apiVersion}/${obj.kind}`).toBeDefined();
-        expect(() => new Model!(obj).validate(), `${obj.kind}/${obj.metadata.name}`).not.toThrow();
-        if (obj.kind !== 'Namespace') expect(obj.metadata.namespace).toBe('api-server');
-      }
-      expect(checkManifest(objects)).toEqual([]);
+      expectValidObjects(objects);
     });
   }
 
@@ -171,13 +176,7 @@ async function withComponents(components: string[], extra = ''): Promise<K8sObje
     const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
     const objects = parseAllDocuments(out.stdout).map((d) => d.toJS() as K8sObject);
-    for (const obj of objects) {
-      const Model = models[`${obj.apiVersion}/${obj.kind}`];
-      expect(Model, `${obj.apiVersion}/${obj.kind}`).toBeDefined();
-      expect(() => new Model!(obj).validate(), `${obj.kind}/${obj.metadata.name}`).not.toThrow();
-      if (obj.kind !== 'Namespace') expect(obj.metadata.namespace).toBe('api-server');
-    }
-    expect(checkManifest(objects)).toEqual([]);
+    expectValidObjects(objects);
     return objects;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, until } from './free-port.js';
+import { freePorts, waitFor } from './free-port.js';
 
 /** The repository root, from this file's place in packages/devkit/{src,dist}. */
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -67,7 +67,7 @@ export class ConsulDev {
     try {
       await Promise.race([
         failed,
-        until(async () => ((await (await fetch(`${this.url}/v1/status/leader`)).json()) as string).length > 0, 60_000, `consul leader on ${this.addr}`),
+        waitFor(async () => ((await (await fetch(`${this.url}/v1/status/leader`)).json()) as string).length > 0, { timeoutMs: 60_000, what: `consul leader on ${this.addr}` }),
       ]);
     } catch (err) {
       proc.kill('SIGKILL');

@@ -6,7 +6,7 @@ import { checkManifest } from './manifest-checks.js';
 import { assertListenersFree, type PlannedListener } from './port-check.js';
 import { ConsulDev, consulBin } from './consul-dev.js';
 import { DemoInstance } from './demo-services.js';
-import { freePort, until } from './free-port.js';
+import { freePort, waitFor } from './free-port.js';
 import { getWithHost } from './http-probe.js';
 import { kustomize, podTemplate, type K8sObject } from './kustomize.js';
 import { planPod, type ProcessPlan } from './pod-plan.js';
@@ -165,13 +165,12 @@ export class DevPod {
 
   /** Resolves once HAProxy routes `host` to one of the demo instances. */
   async waitUntilRouting(host = 'web.localhost', timeoutMs = 60_000): Promise<void> {
-    await until(
+    await waitFor(
       async () => {
         const res = await getWithHost(`${this.summary.http}/`, host);
         return res.status === 200 && res.body.startsWith('web-');
       },
-      timeoutMs,
-      `HAProxy routing ${host} at ${this.summary.http}`,
+      { timeoutMs, what: `HAProxy routing ${host} at ${this.summary.http}` },
     );
   }
 

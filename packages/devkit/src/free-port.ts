@@ -39,18 +39,21 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
   }
 }
 
-/** Polls `check` until truthy or the deadline passes. */
-export async function until<T>(check: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (the tests' `waitFor` too). */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   let lastErr: unknown;
   while (Date.now() < deadline) {
     try {
-      const v = await check();
-      if (v) return v;
+      const value = await check();
+      if (value) return value;
     } catch (err) {
       lastErr = err;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
-  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+  throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`);
 }
