@@ -35,6 +35,19 @@ describe('publishVersion', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('runs beforeSwap with the version on disk and current still on the old one, and not for an unchanged version', async () => {
+    const first = await publishVersion({ root }, [file('a.cfg', 'one')]);
+    const seen: Array<{ current: string | undefined; onDisk: string }> = [];
+    const hook = async () => {
+      seen.push({ current: (await readCurrent(root))?.id, onDisk: await readFile(join(root, 'releases', versionId([file('a.cfg', 'two')]), 'a.cfg'), 'utf8') });
+    };
+    const second = await publishVersion({ root }, [file('a.cfg', 'two')], undefined, hook);
+    expect(seen).toEqual([{ current: first.id, onDisk: 'two' }]);
+    expect((await readCurrent(root))?.id).toBe(second.id);
+    await publishVersion({ root }, [file('a.cfg', 'two')], undefined, hook);
+    expect(seen).toHaveLength(1);
+  });
+
   it('publishes a complete tree behind a relative current link and skips equal content', async () => {
     expect(await readCurrent(root)).toBeNull();
     const first = await publishVersion({ root }, [file('a.cfg', 'one'), file('maps/m.map', 'k v')]);

@@ -68,7 +68,13 @@ export async function readCurrent(root: string): Promise<{ id: string; dir: stri
  * then a new symlink is renamed over `current`. The link is relative, so the same
  * volume mounted at another path in another container still resolves.
  */
-export async function publishVersion(store: VersionStore, files: readonly VersionFile[], id = versionId(files)): Promise<PublishResult> {
+export async function publishVersion(
+  store: VersionStore,
+  files: readonly VersionFile[],
+  id = versionId(files),
+  /** Runs once the version is on disk, just before `current` names it (only when it changes): a sidecar a reader of the new `current` must find. */
+  beforeSwap?: () => Promise<void>,
+): Promise<PublishResult> {
   const releases = join(store.root, 'releases');
   const dir = join(releases, id);
   const current = await readCurrent(store.root);
@@ -103,6 +109,7 @@ export async function publishVersion(store: VersionStore, files: readonly Versio
     const now = new Date();
     await utimes(dir, now, now);
   }
+  await beforeSwap?.();
   await swapCurrent(store.root, relative(store.root, dir));
   await prune(store, id);
   return { id, dir, changed: true };

@@ -58,7 +58,7 @@ export class ReloadPath {
       return this.failed(err, candidate, previous);
     }
     p.checked.add(candidate.id);
-    await o.live.publish(candidate.files);
+    await o.live.publish(candidate);
     const { outcome, seconds } = await this.reload(configuredServers(candidate.files), candidate.rendered.id);
     if (outcome.ok) {
       p.outcomes.reached(candidate.rendered.id, 'reload');

@@ -129,7 +129,7 @@ export class RuntimePath {
           return p.reloadLive('undo the runtime changes of a version haproxy -c rejected', candidate.rendered.id);
         }
         p.checked.add(candidate.id);
-        await o.live.publish(candidate.files);
+        await o.live.publish(candidate);
         if (this.applied === version) this.applied = null;
         o.log.info({ live: candidate.id, rendered: candidate.rendered.id, checked: verdict !== null }, 'runtime version published as live');
         await p.outcomes.applied(candidate.id, await p.keeper.report(), { rendered: candidate.rendered.id, lastUpdate: version.lastUpdate });

@@ -178,7 +178,7 @@ export class Supervisor {
   /** No HAProxy runs: publish the candidate and start it; if it does not start, back to `previous` and restart with backoff. */
   private async startCandidate(candidate: Candidate, previous: string | null): Promise<void> {
     const { o } = this;
-    await o.live.publish(candidate.files);
+    await o.live.publish(candidate);
     try {
       const master = await this.keeper.start();
       o.log.info({ pid: master.pid, live: candidate.id }, 'HAProxy started');

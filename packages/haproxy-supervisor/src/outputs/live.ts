@@ -39,9 +39,10 @@ export class LiveStore {
     }
   }
 
-  async publish(files: VersionFile[]): Promise<PublishResult> {
-    const result = await publishVersion({ root: this.root }, files);
-    this.cached = { id: result.id, dir: result.dir, files };
+  /** Publishes a checked candidate; its id is already the content hash of its files (not hashed again). */
+  async publish(version: { id: string; files: VersionFile[] }): Promise<PublishResult> {
+    const result = await publishVersion({ root: this.root }, version.files, version.id);
+    this.cached = { id: result.id, dir: result.dir, files: version.files };
     return result;
   }
 

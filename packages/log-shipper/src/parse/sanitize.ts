@@ -1,3 +1,5 @@
+import { bytes } from '@api-server/core';
+
 /**
  * The one text form of a received syslog message, shared by the log file, the sinks
  * and the metrics sidecar (docs/architecture.md, LOG_DIR contract): UTF-8 with every
@@ -5,7 +7,7 @@
  * CR or LF inside replaced by a space so that one message is exactly one line.
  */
 export function messageText(frame: Uint8Array): string {
-  const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  const buf = bytes(frame);
   const text = buf.toString('utf8');
   // The common case has neither byte: scanning the Buffer is cheaper than a regex.
   if (buf.indexOf(10) === -1 && buf.indexOf(13) === -1) return text;

@@ -17,8 +17,7 @@ export class RenderedOutput {
   }
 
   /** Publishes `files` as version `id`; `beforeSwap` runs only when `current` does not name it already. */
-  async publish(files: readonly VersionFile[], id: string, beforeSwap?: () => Promise<void>): Promise<PublishResult> {
-    if (beforeSwap && (await this.current())?.id !== id) await beforeSwap();
-    return publishVersion({ root: this.root, keep: this.keep }, files, id);
+  publish(files: readonly VersionFile[], id: string, beforeSwap?: () => Promise<void>): Promise<PublishResult> {
+    return publishVersion({ root: this.root, keep: this.keep }, files, id, beforeSwap);
   }
 }

@@ -1,4 +1,4 @@
-import { PipelineError, describeError, type VersionFile } from '@api-server/core';
+import { bytes, PipelineError, describeError, type VersionFile } from '@api-server/core';
 import type { CatalogFixture } from '../data-view.js';
 import type { RenderOptions, RenderResult } from './render-tree.js';
 
@@ -58,7 +58,7 @@ export function fromWire(wire: WireResult): RenderResult {
   const errors = wire.errors.map((e) => new PipelineError(e.code, e.message, { context: e.context, ...(e.cause === undefined ? {} : { cause: new Error(e.cause) }) }));
   return {
     ...wire,
-    files: wire.files.map((f) => ({ ...f, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength) })),
+    files: wire.files.map((f) => ({ ...f, data: bytes(f.data) })),
     errors,
     failed: wire.failed.map((f) => ({ template: f.template, output: f.output, error: errors[f.error] as PipelineError })),
   };

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { VersionFile } from '@api-server/core';
+import { bytes, type VersionFile } from '@api-server/core';
 import { fixtureDataView, MapDataView, type DataView } from '../data-view.js';
 import { renderTree } from './render-tree.js';
 import { toWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
@@ -19,7 +19,7 @@ let view: DataView = new MapDataView(cache);
 let templates: VersionFile[] = [];
 
 port.on('message', (req: RenderRequest) => {
-  if (req.templates) templates = req.templates.files.map((f) => ({ path: f.path, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength) }));
+  if (req.templates) templates = req.templates.files.map((f) => ({ path: f.path, data: bytes(f.data) }));
   if (req.fixture !== undefined) view = req.fixture === null ? new MapDataView(cache) : fixtureDataView(req.fixture);
   for (const id of req.del) cache.delete(id);
   for (const [id, value] of req.set) cache.set(id, value);
