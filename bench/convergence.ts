@@ -10,7 +10,7 @@
  * Run: npx tsc -b packages/renderer packages/haproxy-supervisor && node --import tsx bench/convergence.ts
  * (writes bench/results/convergence.json). Knobs: BENCH_SERVICES (1000), BENCH_INSTANCES (10), BENCH_CHANGES (200),
  * BENCH_LOG (file for the components' logs),
- * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync; `deployed`: each its manifest's),
+ * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync; `deployed`: each its manifest's NODE_OPTIONS and node flags),
  * BENCH_IDLE_S (5: idle CPU measured first, subtracted for "less idle"), BENCH_CPU (user|system: one part of the CPU time only),
  * BENCH_LOG_LEVEL (info), COMPONENT_NODE_ARGS (node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof),
  * BENCH_S3 (1: the template comes through s3rver and s3-sync, so its RSS and CPU are measured too; 0: written to templates/).
@@ -20,7 +20,7 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { publishVersion } from '../packages/core/src/index.js';
-import { deployedNodeOptions } from './deployed-node-options.js';
+import { deployedAs, deployedNode } from './deployed-node-options.js';
 import { cliCommand } from '../packages/haproxy-supervisor/src/haproxy/cli.js';
 import { parseShowProc } from '../packages/haproxy-supervisor/src/haproxy/show-proc.js';
 import { ComponentProcess, getText } from '../test/helpers/component.js';
@@ -199,9 +199,10 @@ async function main(): Promise<void> {
     const [http, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
     // BENCH_NODE_OPTIONS: the heap flags the pod sets (deploy/k8s ConfigMap), to measure RSS as deployed.
     const common = { SHARED_DIR: shared, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...(process.env.BENCH_NODE_OPTIONS && process.env.BENCH_NODE_OPTIONS !== 'deployed' ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
-    // BENCH_NODE_OPTIONS=deployed: each process gets its container's flags from the manifests.
-    const deployed = process.env.BENCH_NODE_OPTIONS === 'deployed' ? await deployedNodeOptions() : {};
-    const flags = (container: string): Record<string, string> => (deployed[container] ? { NODE_OPTIONS: deployed[container] } : {});
+    // BENCH_NODE_OPTIONS=deployed: each process gets its container's NODE_OPTIONS and node flags from the manifests.
+    const deployed = process.env.BENCH_NODE_OPTIONS === 'deployed' ? await deployedNode() : {};
+    const flags = (container: string): Record<string, string> => deployedAs(deployed, container).env;
+    const nodeArgs = (container: string): readonly string[] => deployedAs(deployed, container).args;
     procs.push(
       new ComponentProcess('renderer', {
         ...common,
@@ -214,16 +215,16 @@ async function main(): Promise<void> {
         RENDER_WAIT_MAX_MS: '200',
         TEMPLATE_ENV_ALLOW: 'HTTP_BIND',
         HTTP_BIND: `127.0.0.1:${http}`,
-      }).start(),
+      }, nodeArgs('renderer')).start(),
       new ComponentProcess('haproxy-supervisor', {
         ...common,
         ...flags('haproxy-supervisor'),
         METRICS_ADDR: `127.0.0.1:${supervisorPort}`,
         SYSLOG_TCP_ADDR: 'off',
         HAPROXY_HARD_STOP_AFTER: '5s',
-      }).start(),
+      }, nodeArgs('haproxy-supervisor')).start(),
     );
-    if (s3) procs.push(new ComponentProcess('s3-sync', { ...common, ...flags('s3-sync'), ...s3.env(), METRICS_ADDR: `127.0.0.1:${await freePort()}`, SOURCE_URL: 's3://routing/prod', SYNC_INTERVAL_MS: '15000' }).start());
+    if (s3) procs.push(new ComponentProcess('s3-sync', { ...common, ...flags('s3-sync'), ...s3.env(), METRICS_ADDR: `127.0.0.1:${await freePort()}`, SOURCE_URL: 's3://routing/prod', SYNC_INTERVAL_MS: '15000' }, nodeArgs('s3-sync')).start());
     t = performance.now();
     await waitFor(async () => (await getText(`http://127.0.0.1:${supervisorPort}/readyz`).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 300_000, intervalMs: 200, what: 'supervisor ready' });
     console.log(`first config live in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { publishVersion } from '../packages/core/src/index.js';
-import { deployedNodeOptions } from './deployed-node-options.js';
+import { deployedAs, deployedNode } from './deployed-node-options.js';
 import { ComponentProcess, getText } from '../test/helpers/component.js';
 import { ConsulDev, consulBin } from '../test/helpers/consul.js';
 import { metricValue } from '../test/helpers/pipeline.js';
@@ -99,7 +99,7 @@ export function startDns(s: Setting): Promise<Contender> {
   return haproxyContender('dns', s, (bind) => dnsConfig({ bind, dns: s.dnsAddr, services: s.services.map((x) => x.name), slots: s.slots, resolveMs: s.resolveMs }));
 }
 
-/** Ours as deployed: the built renderer and haproxy-supervisor with their default tuning and the manifests' NODE_OPTIONS. */
+/** Ours as deployed: the built renderer and haproxy-supervisor with their default tuning and the manifests' NODE_OPTIONS and node flags. */
 export async function startOurs(s: Setting): Promise<Contender> {
   const shared = join(s.dir, 'shared');
   // Not a team file (50-*.cfg may hold backends only, the supervisor's default policy): it carries defaults and the frontend.
@@ -107,8 +107,8 @@ export async function startOurs(s: Setting): Promise<Contender> {
   const [port, rendererPort, supervisorPort] = [await freePort(), await freePort(), await freePort()];
   const common = { SHARED_DIR: shared, LOG_LEVEL: 'info' };
   // As deployed: the heap flags the manifests give each container (deploy/k8s/base ConfigMap).
-  const nodeOptions = await deployedNodeOptions();
-  const flags = (container: string): Record<string, string> => (nodeOptions[container] ? { NODE_OPTIONS: nodeOptions[container] } : {});
+  const deployed = await deployedNode();
+  const flags = (container: string): Record<string, string> => deployedAs(deployed, container).env;
   const renderer = new ComponentProcess('renderer', {
     ...common,
     ...flags('renderer'),
@@ -118,14 +118,14 @@ export async function startOurs(s: Setting): Promise<Contender> {
     NODE_IP: '127.0.0.1',
     TEMPLATE_ENV_ALLOW: 'HTTP_BIND',
     HTTP_BIND: `127.0.0.1:${port}`,
-  }).start();
+  }, deployedAs(deployed, 'renderer').args).start();
   const supervisor = new ComponentProcess('haproxy-supervisor', {
     ...common,
     ...flags('haproxy-supervisor'),
     METRICS_ADDR: `127.0.0.1:${supervisorPort}`,
     SYSLOG_TCP_ADDR: 'off',
     HAPROXY_HARD_STOP_AFTER: '5s',
-  }).start();
+  }, deployedAs(deployed, 'haproxy-supervisor').args).start();
   const metrics = async (p: number) => (await getText(`http://127.0.0.1:${p}/metrics`).catch(() => ({ body: '' }))).body;
   const pair = (body: string, name: string): [number, number] => [metricValue(body, `${name}_count`), metricValue(body, `${name}_sum`)];
   return {

@@ -32,4 +32,4 @@ COPY --from=build --chown=0:0 /out-cli /app/packages/cli
 RUN ln -s /app/packages/cli/dist/main.js /usr/local/bin/apictl && chmod 0755 /app/packages/cli/dist/main.js
 ENV NODE_ENV=production SHARED_DIR=/shared
 USER 10001:10001
-ENTRYPOINT ["node", "--enable-source-maps", "packages/haproxy-supervisor/dist/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "--no-turbofan", "packages/haproxy-supervisor/dist/main.js"]

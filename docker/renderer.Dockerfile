@@ -22,4 +22,4 @@ WORKDIR /app
 COPY --from=build --chown=0:0 /out /app/packages/renderer
 ENV NODE_ENV=production SHARED_DIR=/shared
 USER 10001:10001
-ENTRYPOINT ["node", "--enable-source-maps", "packages/renderer/dist/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "--no-turbofan", "packages/renderer/dist/main.js"]

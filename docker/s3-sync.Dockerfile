@@ -22,4 +22,4 @@ WORKDIR /app
 COPY --from=build --chown=0:0 /out /app/packages/s3-sync
 ENV NODE_ENV=production SHARED_DIR=/shared
 USER 10001:10001
-ENTRYPOINT ["node", "--enable-source-maps", "packages/s3-sync/dist/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "--no-turbofan", "packages/s3-sync/dist/main.js"]

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { waitFor } from './ports.js';
 
@@ -13,18 +14,26 @@ export class ComponentProcess {
   constructor(
     readonly pkg: string,
     readonly env: Record<string, string>,
+    /** Flags for node before the script (a manifest's command gives some: bench/deployed-node-options.ts). */
+    readonly nodeArgs: readonly string[] = [],
   ) {}
 
   start(): this {
     this.exitCode = null;
     // COMPONENT_NODE_ARGS: flags Node refuses in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench).
-    const nodeArgs = process.env.COMPONENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const nodeArgs = [...this.nodeArgs, ...(process.env.COMPONENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     this.proc = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'packages', this.pkg, 'dist/main.js')], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    // COMPONENT_OUTPUT_DIR: also keep each process's output in <dir>/<pkg>-<pid>.log (e.g. with --trace-gc).
+    const outputDir = process.env.COMPONENT_OUTPUT_DIR;
+    const keep = (d: Buffer): void => {
+      this.output += d.toString();
+      if (outputDir) appendFileSync(resolve(outputDir, `${this.pkg}-${this.proc?.pid ?? 0}.log`), d);
+    };
+    this.proc.stdout?.on('data', keep);
+    this.proc.stderr?.on('data', keep);
     this.proc.on('exit', (code) => (this.exitCode = code ?? -1));
     return this;
   }

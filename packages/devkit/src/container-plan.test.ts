@@ -42,7 +42,8 @@ describe('planContainers on deploy/k8s', async () => {
     expect(values(a, '--group-add')).toEqual(['10001']); // fsGroup
     expect(values(a, '--pids-limit')).toEqual(['256']);
     expect(values(a, '--workdir')).toEqual(['/app']);
-    expect(a.slice(a.indexOf('--entrypoint') + 1)).toEqual(['node', `registry.example.com/api-server/${name}:0.1.0`, '--enable-source-maps', `packages/${name}/dist/main.js`]);
+    const v8 = ['s3-sync', 'renderer', 'haproxy-supervisor'].includes(name) ? ['--no-turbofan'] : [];
+    expect(a.slice(a.indexOf('--entrypoint') + 1)).toEqual(['node', `registry.example.com/api-server/${name}:0.1.0`, '--enable-source-maps', ...v8, `packages/${name}/dist/main.js`]);
   });
 
   it('limits and mounts come from the manifest: modes, emptyDir and hostPath', () => {
