@@ -1,4 +1,4 @@
-import { errorFor } from '@api-server/core';
+import { errorFor } from '@api-server/core/base';
 
 /**
  * The codes the renderer raises (state file `lastError.code`, `errors[]`, `held[].code`).

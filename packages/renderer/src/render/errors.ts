@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { PipelineError } from '@api-server/core/base';
 import { rendererError } from '../error-codes.js';
 
 type Ast = hbs.AST.Program;

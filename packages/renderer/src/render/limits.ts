@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { PipelineError } from '@api-server/core/base';
 import type Handlebars from 'handlebars';
 import { rendererError } from '../error-codes.js';
 

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
-import { PipelineError, type VersionFile } from '@api-server/core';
+import { PipelineError } from '@api-server/core/base';
+import type { VersionFile } from '@api-server/core';
 import { closeTagMismatch, templateError } from './errors.js';
 import { rendererError } from '../error-codes.js';
 

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
-import { PipelineError, type VersionFile } from '@api-server/core';
+import { PipelineError } from '@api-server/core/base';
+import type { VersionFile } from '@api-server/core';
 import type { DataView } from '../data-view.js';
 import { compareStrings, type NodeInfo, type Query } from '../queries.js';
 import { templateError } from './errors.js';

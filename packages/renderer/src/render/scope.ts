@@ -1,4 +1,4 @@
-import { PipelineError } from '@api-server/core';
+import { PipelineError } from '@api-server/core/base';
 import type { DataView } from '../data-view.js';
 import type { Query, QueryValue } from '../queries.js';
 import { rendererError, type RendererErrorCode } from '../error-codes.js';

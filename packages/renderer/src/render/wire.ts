@@ -1,4 +1,5 @@
-import { bytes, PipelineError, describeError, type VersionFile } from '@api-server/core';
+import { bytes, PipelineError, describeError } from '@api-server/core/base';
+import type { VersionFile } from '@api-server/core';
 import type { CatalogFixture } from '../data-view.js';
 import type { RenderOptions, RenderResult } from './render-tree.js';
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { bytes, type VersionFile } from '@api-server/core';
+import { bytes } from '@api-server/core/base';
+import type { VersionFile } from '@api-server/core';
 import { fixtureDataView, MapDataView, type DataView } from '../data-view.js';
 import { renderTree } from './render-tree.js';
 import { toWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';

@@ -1,4 +1,4 @@
-import { pause } from '@api-server/core';
+import { pause } from '@api-server/core/base';
 import type { AgentSelfQuery, NodeInfo } from '../queries.js';
 import type { ConsulClient, ConsulEndpoint } from './consul-client.js';
 import { ConsulSource } from './consul-source.js';
