@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { fileSections, sectionSource } from './parsed-files.js';
 import { parseConfigText } from './sections.js';
@@ -45,5 +47,24 @@ describe('fileSections', () => {
     expect(after[8]!.line).toBe(before[8]!.line - 1);
     expect(sectionSource(after[8]!)).toBe(sectionSource(before[8]!));
     expect(sectionSource(after[7]!)).not.toBe(sectionSource(before[7]!)); // b5 itself changed
+  });
+
+  it('keeps no version text alive: 30 flips of a 600 KB file hold what one does', () => {
+    // A full GC on demand (vitest's workers run without --expose-gc).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Versions of a 600 KB file, one backend changed each time; made and parsed in a
+    // function's own frame (a stale register of this one would keep a text alive).
+    const head = `global\n  # ${'x'.repeat(600_000)}\n  maxconn 100\n`;
+    const flips = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) fileSections(file(config(40, { head, skip: [i % 40, 1] }), 'leak.cfg'));
+    };
+    flips(0, 1);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    flips(1, 30);
+    gc();
+    // Retaining each version's text (a slice as a map key keeps its parent string) was +16 MB here.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(4 * 1024 * 1024);
   });
 });
