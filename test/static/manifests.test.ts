@@ -227,6 +227,14 @@ describe.skipIf(!kubectlPresent)('deploy/k8s/components (cluster install options
     expect(env.some((e) => e.name === 'AWS_ACCESS_KEY_ID')).toBe(true);
   });
 
+  it('large-catalog gives the renderer and the supervisor 4 MB semi-spaces, and nothing else changes', async () => {
+    const [base, large] = [await withComponents([]), await withComponents(['large-catalog'])];
+    const data = (objects: K8sObject[]) => (objects.find((o) => o.kind === 'ConfigMap') as any).data as Record<string, string>;
+    const changed = Object.keys(data(large)).filter((k) => data(large)[k] !== data(base)[k]);
+    expect(changed.sort()).toEqual(['RENDERER_NODE_OPTIONS', 'SUPERVISOR_NODE_OPTIONS']);
+    for (const k of changed) expect(data(large)[k]).toBe(data(base)[k]!.replace('--max-semi-space-size=1', '--max-semi-space-size=4'));
+  });
+
   it('a component mistake fails the schema check (so the checks above can fail)', async () => {
     const objects = await withComponents(['s3-static-keys']);
     (container(objects.find((o) => o.kind === 'DaemonSet')!, 's3-sync').env!.at(-1)!.valueFrom as any).secretKeyRef = { key: 7 };
