@@ -39,6 +39,28 @@ describe('fileSections', () => {
     expect(fileSections(file(config(4), '30-y.cfg'))).toEqual(parseConfigText('30-y.cfg', config(4)));
   });
 
+  it('stays equal when a header at the very end stops being one (the next version extends its keyword)', () => {
+    for (const text of [config(3) + 'backend', config(3) + 'backendx', config(3) + 'backend', config(3) + 'backend b']) {
+      expect(fileSections(file(text, 'end.cfg'))).toEqual(parseConfigText('end.cfg', text));
+    }
+  });
+
+  it('stays equal to a whole-file parse through 400 random edits of one file (headers made and unmade, ends, CRLF, .if)', () => {
+    // A small seeded generator: a failure names its step and is the same on every run.
+    let seed = 42;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pieces = ['backend', 'listen', 'frontend', ' ', '\t', '\n', '\r\n', 'x', '#', '  server a 10.0.0.1:80\n', 'backend b9\n', '.if defined(A)\n', '.endif\n', 'defaults\n', '\u2028'];
+    let text = config(8);
+    for (let step = 0; step < 400; step++) {
+      const at = random(text.length + 1);
+      const op = random(3);
+      if (op === 0) text = text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at);
+      else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + random(12));
+      else text = random(2) ? text + pieces[random(pieces.length)] : text.slice(0, Math.max(0, text.length - random(10)));
+      expect(fileSections(file(text, 'fuzz.cfg')), `step ${step}`).toEqual(parseConfigText('fuzz.cfg', text));
+    }
+  });
+
   it('returns the same section objects for an unmoved section and one source for equal text', () => {
     const before = fileSections(file(config(10)));
     const after = fileSections(file(config(10, { skip: [5, 0] })));
