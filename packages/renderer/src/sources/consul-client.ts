@@ -26,6 +26,8 @@ export interface ConsulAnswer {
   body: unknown;
   index?: string;
   unchanged?: boolean;
+  /** The body as Consul sent it, when it sent one (a source compares answers by it). */
+  text?: string;
 }
 
 /** What the client reports, for metrics. */
@@ -130,7 +132,7 @@ export class ConsulClient {
       }
       const json: unknown = answer.text.trim() ? JSON.parse(answer.text) : undefined;
       const body = endpoint.kv ? decodeKv(json, endpoint.kv) : json;
-      return this.ok(kind, { body, meta, ...(meta.index ? { index: meta.index } : {}) });
+      return this.ok(kind, { body, text: answer.text, meta, ...(meta.index ? { index: meta.index } : {}) });
     } catch (err) {
       if (signal.aborted) {
         const abort = new Error('consul request aborted', { cause: err });
