@@ -77,6 +77,27 @@ describe('publishVersion', () => {
     expect((await readCurrent(root))?.id).toBe(ids[4]);
   });
 
+  it('scans for versions to prune at most once per 1/30 of the grace period', async () => {
+    // The default grace (30 s): a scan at most every second. Versions are aged past it by hand.
+    const store = { root, keep: 1 };
+    const age = async () => {
+      const old = new Date(Date.now() - 60_000);
+      for (const name of await readdir(join(root, 'releases'))) await utimes(join(root, 'releases', name), old, old);
+    };
+    const count = async () => (await readdir(join(root, 'releases'))).length;
+    await publishVersion(store, [file('a.cfg', 'v0')]);
+    await publishVersion(store, [file('a.cfg', 'v1')]);
+    await age();
+    // Within a second of the first publish's scan: no scan, both old versions and the new one stay.
+    await publishVersion(store, [file('a.cfg', 'v2')]);
+    expect(await count()).toBe(3);
+    await new Promise((r) => setTimeout(r, 1100));
+    await age();
+    // A scan: only current is left (keep 1 counts it).
+    await publishVersion(store, [file('a.cfg', 'v3')]);
+    expect(await count()).toBe(1);
+  });
+
   it('refuses a path that escapes and leaves current untouched', async () => {
     const good = await publishVersion({ root }, [file('a.cfg', 'ok')]);
     await expect(publishVersion({ root }, [file('../evil', 'x')])).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
