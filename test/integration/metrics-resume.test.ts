@@ -31,8 +31,15 @@ describe('metrics resumes exactly across rotations that happened while it was st
   /** Requests counted by metrics processes that have since stopped (a new process counts from 0). */
   let countedByEarlierRuns = 0;
 
-  const startMetrics = () =>
-    (metrics = new ComponentProcess('metrics', {
+  /**
+   * Ports taken right before each start: ports picked at the start of the file stayed
+   * unbound through the shipper's and HAProxy's start and traffic, and now and then one was
+   * in use by then (a full run's timeout, :3803 never answering).
+   */
+  const startMetrics = async () => {
+    const [logs, exporter, own] = (await freePorts(3)) as [number, number, number];
+    ports = { logs, exporter, own };
+    metrics = new ComponentProcess('metrics', {
       SHARED_DIR: join(dir, 'shared'),
       LOG_DIR: logDir,
       LOG_METRICS_ADDR: `127.0.0.1:${ports.logs}`,
@@ -40,7 +47,8 @@ describe('metrics resumes exactly across rotations that happened while it was st
       METRICS_ADDR: `127.0.0.1:${ports.own}`,
       LOG_METRICS_POLL_MS: '50',
       LOG_LEVEL: 'info',
-    }).start());
+    }).start();
+  };
   const counted = async () => metricValue((await getText(`http://127.0.0.1:${ports.logs}/metrics`)).body, 'haproxy_http_requests_total') || 0;
   const rotations = async () => (await shipper.metric('log_shipper_file_rotations_total')) || 0;
   /** Sends `n` requests and waits until the shipper wrote all `expected` request lines. */
@@ -56,7 +64,10 @@ describe('metrics resumes exactly across rotations that happened while it was st
   /** Waits until the running metrics counted every logged line and saved a position at the end of the live file. */
   const caughtUp = async (logged: number) => {
     const expected = logged - countedByEarlierRuns;
-    await waitFor(async () => (await counted()) === expected, { what: `${expected} requests on :3803`, timeoutMs: 20_000 });
+    await waitFor(async () => (await counted()) === expected, { what: `${expected} requests on :3803`, timeoutMs: 20_000 }).catch((err: Error) => {
+      // What the process said, if it is not answering at all.
+      throw new Error(`${err.message}; metrics ${metrics?.running ? 'running' : `exited ${metrics?.exitCode}`}: ${metrics?.output.slice(-1500)}`);
+    });
     await waitFor(
       async () => {
         const saved = JSON.parse(await readFile(join(dir, 'shared/state/metrics-position.json'), 'utf8')) as { inode: number; offset: number };
@@ -69,8 +80,6 @@ describe('metrics resumes exactly across rotations that happened while it was st
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'metrics-resume-'));
-    const [logs, exporter, own] = (await freePorts(3)) as [number, number, number];
-    ports = { logs, exporter, own };
     shipper = await startLogShipper(dir, { LOG_ROTATE_MAX_BYTES: String(ROTATE_BYTES), LOG_ROTATE_KEEP: '1000', LOG_ROTATE_GZIP_LEVEL: '1' });
     logDir = shipper.logDir;
     haproxy = await HaproxyLogSource.start({ syslogTcpPort: shipper.ports.tcp });
@@ -86,7 +95,7 @@ describe('metrics resumes exactly across rotations that happened while it was st
   it.each([['SIGTERM'], ['SIGKILL']] as const)('%s, then 3+ rotations while stopped: :3803 counts every logged request exactly once', async (signal) => {
     const prefix = signal.toLowerCase();
     let logged = await loggedRequests(logDir);
-    if (!metrics?.running) startMetrics();
+    if (!metrics?.running) await startMetrics();
     await caughtUp(logged);
 
     await send(`${prefix}-a`, 200, (logged += 200));
@@ -105,7 +114,7 @@ describe('metrics resumes exactly across rotations that happened while it was st
     }
     expect((await rotations()) - rotationsBefore).toBeGreaterThanOrEqual(3);
 
-    startMetrics();
+    await startMetrics();
     await send(`${prefix}-c`, 300, (logged += 300));
     // The restarted process counts from 0: exactly what was logged since the stop.
     const expectedAfter = logged - countedByEarlierRuns;
