@@ -78,6 +78,10 @@ export class ComponentProcess {
 
 /** Fetches a text body from a metrics/health address. */
 export async function getText(url: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(url);
+  // fetch says only "fetch failed": the cause (refused, reset, closed) goes into the message a wait's timeout shows.
+  const res = await fetch(url).catch((err: Error) => {
+    const cause = err.cause as { code?: string; message?: string } | undefined;
+    throw new Error(`${url}: ${err.message}${cause ? ` (${cause.code ?? ''}${cause.code && cause.message ? ': ' : ''}${cause.message ?? ''})` : ''}`, { cause: err });
+  });
   return { status: res.status, body: await res.text() };
 }
