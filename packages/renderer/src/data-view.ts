@@ -9,7 +9,7 @@ import {
   type ServiceInstance,
 } from './queries.js';
 import { validCatalogServices, validInstances, validKvPairs, validKvValue, type CandidateInstance, type Refusal } from './sources/refusals.js';
-import { normalizeAgentSelf } from './sources/agent-self.js';
+import { normalizeAgentSelf } from './sources/node-info.js';
 
 /**
  * Answers template queries from memory. `undefined` means "no answer yet" (the pass

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAgentSelf } from './agent-self.js';
+import { normalizeAgentSelf } from './node-info.js';
 import { normalizeCatalogServices } from './catalog-services.js';
 import { parseConsulAddr } from './consul-client.js';
 import { normalizeHealth } from './health-service.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureDataView, MapDataView, type CatalogFixture } from '../data-view.js';
 import { healthServiceQuery, kvGetQuery } from '../queries.js';
 import { renderTree } from '../render/render-tree.js';
-import { normalizeAgentSelf } from './agent-self.js';
+import { normalizeAgentSelf } from './node-info.js';
 import { normalizeCatalogServices } from './catalog-services.js';
 import { normalizeHealth } from './health-service.js';
 import { normalizeKvGet } from './kv-get.js';
