@@ -1,25 +1,39 @@
-import { open, rename, rm, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 
+/*
+ * Small files on the shared volume are read, written and renamed synchronously; only
+ * fsync, which waits on the disk, goes through libuv's thread pool. An async fs call is
+ * a thread-pool round trip: measured on Node 20 (`--no-turbofan`), readlink 44 us of CPU
+ * against 2.4 us sync, readFile 197 us against 7.4 us, write + rename 268 us against
+ * 111 us. A change passes through ~40 such calls per process, so the async form alone
+ * cost ~3-5 ms of CPU per change in each of the renderer and the supervisor. The files
+ * are a few KB to a few hundred KB on a local volume (an emptyDir), where a sync call
+ * holds the event loop for microseconds; these processes serve nothing latency-bound
+ * on it besides /metrics and the health endpoints.
+ */
+const fsyncFd = promisify(fsync);
+
 /** fsync a directory so a rename inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 /** Writes and fsyncs one file (the caller renames it into place). */
 export async function writeFileSynced(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const handle = await open(path, 'w', mode);
+  const fd = openSync(path, 'w', mode);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    writeFileSync(fd, data);
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -32,19 +46,28 @@ export async function writeFileSynced(path: string, data: string | Uint8Array, m
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { skipIfEqual?: boolean; durable?: boolean } = {}): Promise<boolean> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   if (opts.skipIfEqual) {
-    const existing = await readFile(path).catch(() => undefined);
+    const existing = readIfExists(path);
     if (existing && Buffer.compare(existing, Buffer.from(data)) === 0) return false;
   }
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    if (opts.durable === false) await writeFile(tmp, data);
+    if (opts.durable === false) writeFileSync(tmp, data);
     else await writeFileSynced(tmp, data);
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
   return true;
+}
+
+/** The file's bytes, or undefined when it cannot be read (missing, a directory). */
+function readIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
 }

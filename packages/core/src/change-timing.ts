@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from './atomic-file.js';
 
 /**
  * Where the convergence time goes: the renderer notes when it first saw each Consul
@@ -67,22 +67,18 @@ export function noteChange(pending: ChangeSeen[], change: ChangeSeen): ChangeSee
  * crash costs nothing, and an fsync here would sit in the convergence path it measures.
  */
 export async function writeChangeRecord(root: string, record: ChangeRecord): Promise<void> {
-  const path = join(root, CHANGES_FILE);
-  const tmp = join(root, `.${CHANGES_FILE}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await mkdir(root, { recursive: true });
-    await writeFile(tmp, `${JSON.stringify(record)}\n`);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(join(root, CHANGES_FILE), `${JSON.stringify(record)}\n`, { durable: false });
 }
 
 /** The sidecar if it belongs to `version`, else null (missing, unreadable, malformed or another version's). */
 export async function readChangeRecord(root: string, version: string): Promise<ChangeRecord | null> {
-  const text = await readFile(join(root, CHANGES_FILE), 'utf8').catch(() => null);
-  if (text === null) return null;
+  let text: string;
+  try {
+    // Sync on purpose (atomic-file.ts says why).
+    text = readFileSync(join(root, CHANGES_FILE), 'utf8');
+  } catch {
+    return null;
+  }
   try {
     const parsed = recordSchema.safeParse(JSON.parse(text));
     return parsed.success && parsed.data.version === version ? parsed.data : null;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readlink, rename, rm, stat, symlink, lstat, utimes } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fsyncDir, writeFileSynced } from './atomic-file.js';
 import { coreError } from './errors.js';
@@ -52,10 +52,10 @@ export function assertSafeRelativePath(path: string): void {
   }
 }
 
-/** The version `current` names, or null when nothing was published yet. */
+/** The version `current` names, or null when nothing was published yet. Sync on purpose (atomic-file.ts says why). */
 export async function readCurrent(root: string): Promise<{ id: string; dir: string } | null> {
   try {
-    const target = await readlink(join(root, 'current'));
+    const target = readlinkSync(join(root, 'current'));
     const dir = resolve(root, target);
     return { id: dir.split(sep).pop() ?? target, dir };
   } catch (err) {
@@ -82,8 +82,9 @@ export async function publishVersion(
   const current = await readCurrent(store.root);
   if (current?.id === id) return { id, dir, changed: false };
 
-  await mkdir(releases, { recursive: true });
-  if (!(await exists(dir))) {
+  // Every call here but fsync is synchronous: see atomic-file.ts for why.
+  mkdirSync(releases, { recursive: true });
+  if (!existsSync(dir)) {
     const tmp = join(releases, `.tmp-${id}-${randomBytes(4).toString('hex')}`);
     try {
       const dirs = new Set<string>();
@@ -92,24 +93,24 @@ export async function publishVersion(
         const target = join(tmp, file.path);
         const parent = dirname(target);
         if (!dirs.has(parent)) {
-          await mkdir(parent, { recursive: true });
+          mkdirSync(parent, { recursive: true });
           dirs.add(parent);
         }
         await writeFileSynced(target, file.data);
       }
-      await mkdir(tmp, { recursive: true });
+      mkdirSync(tmp, { recursive: true });
       for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fsyncDir(d);
       await fsyncDir(tmp);
-      await rename(tmp, dir);
+      renameSync(tmp, dir);
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
     await fsyncDir(releases);
   } else {
     // Re-publishing an older version (rollback): mark it recent so pruning keeps it.
     const now = new Date();
-    await utimes(dir, now, now);
+    utimesSync(dir, now, now);
   }
   await beforeSwap?.();
   await swapCurrent(store.root, relative(store.root, dir));
@@ -136,11 +137,11 @@ function pruneDue(store: VersionStore): boolean {
 /** Points `current` at `target` (relative to root) with one rename(2). */
 export async function swapCurrent(root: string, target: string): Promise<void> {
   const tmpLink = join(root, `.current-${randomBytes(4).toString('hex')}`);
-  await symlink(target, tmpLink);
+  symlinkSync(target, tmpLink);
   try {
-    await rename(tmpLink, join(root, 'current'));
+    renameSync(tmpLink, join(root, 'current'));
   } catch (err) {
-    await rm(tmpLink, { force: true });
+    rmSync(tmpLink, { force: true });
     throw err;
   }
   await fsyncDir(root);
@@ -151,11 +152,11 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
   const keep = store.keep ?? 5;
   const grace = store.pruneGraceMs ?? DEFAULT_GRACE_MS;
   const releases = join(store.root, 'releases');
-  const entries = await readdir(releases).catch(() => [] as string[]);
+  const entries = orEmpty(() => readdirSync(releases));
   const now = Date.now();
   const aged: { name: string; mtime: number }[] = [];
   for (const name of entries) {
-    const s = await lstat(join(releases, name)).catch(() => undefined);
+    const s = lstatSync(join(releases, name), { throwIfNoEntry: false });
     if (!s) continue;
     aged.push({ name, mtime: s.mtimeMs });
   }
@@ -163,19 +164,20 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
   const versions = aged.filter((e) => !e.name.startsWith('.')).sort((a, b) => b.mtime - a.mtime);
   for (const [i, v] of versions.entries()) {
     if (v.name === currentId || i < keep || now - v.mtime < grace) continue;
-    await rm(join(releases, v.name), { recursive: true, force: true });
+    rmSync(join(releases, v.name), { recursive: true, force: true });
     removed.push(v.name);
   }
   // Temp directories from a crash mid-publish: old enough that no writer owns them.
   for (const t of aged.filter((e) => e.name.startsWith('.tmp-') && now - e.mtime > grace)) {
-    await rm(join(releases, t.name), { recursive: true, force: true });
+    rmSync(join(releases, t.name), { recursive: true, force: true });
   }
   return removed;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+function orEmpty(list: () => string[]): string[] {
+  try {
+    return list();
+  } catch {
+    return [];
+  }
 }
