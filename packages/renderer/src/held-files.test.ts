@@ -36,6 +36,23 @@ describe('HeldFiles', () => {
     expect((await registry.getSingleMetric('renderer_held_files')?.get())?.values[0]?.value).toBe(2);
   });
 
+  it('the same lists with nothing held keep the same set (the same object); a hold makes a new one', () => {
+    const q = (id: string) => ({ id, kind: 'kv.get', key: id }) as unknown as RenderResult['dependencies'][number];
+    const pass: RenderResult = { ...result({ 'a.cfg.hbs': ['x'], 'b.cfg.hbs': ['y'] }), dependencies: [q('x'), q('y')] };
+    const first = held.settle(pass, [], new Set(), 't1', new Map());
+    expect([...first].sort()).toEqual(['x', 'y']);
+    expect(held.settle(pass, [], new Set(), 't1', new Map())).toBe(first);
+    // b fails: it stays watched (what it read last), in a new set.
+    const failing: RenderResult = { ...result({ 'a.cfg.hbs': ['x'] }), dependencies: [q('x')] };
+    const withHold = held.settle(failing, [failure('b.cfg.hbs', 'TEMPLATE_RENDER')], new Set(), 't1', new Map());
+    expect(withHold).not.toBe(first);
+    expect([...withHold].sort()).toEqual(['x', 'y']);
+    // Cleared: the lists of the last pass again, but the set is rebuilt after a pass that held something.
+    const cleared = held.settle(pass, [], new Set(), 't1', new Map());
+    expect(cleared).not.toBe(withHold);
+    expect([...cleared].sort()).toEqual(['x', 'y']);
+  });
+
   it('a held template keeps the watches it used; a costly one is skipped until an answer it read changes', () => {
     const tree = [{ key: 'k', path: 'big/k', value: 'v' }];
     const answers = new Map<string, unknown>([['kv.tree(big)', tree], ['health.service(web)', []]]);

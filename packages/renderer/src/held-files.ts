@@ -19,6 +19,8 @@ export class HeldFiles {
   private readonly used = new Map<string, Set<string>>();
   /** Costly held template -> the answers it read when it failed (by identity). */
   private readonly inputs = new Map<string, Map<string, unknown>>();
+  /** The last pass's lists and the set it kept, when nothing was held: the same lists again keep the same set (the same object). */
+  private lastLists: { usedBy: RenderResult['usedBy']; dependencies: RenderResult['dependencies']; keep: Set<string> } | undefined;
 
   constructor(private readonly o: { rendered: string; log: Logger; metrics: RendererMetrics }) {}
 
@@ -44,6 +46,7 @@ export class HeldFiles {
   /**
    * Takes a pass's outcome; returns the query ids to keep watching: what rendered
    * templates read now, plus what held templates read when they last got that far.
+   * While nothing is held and the pass's lists are the last pass's, the very same set.
    */
   settle(
     result: RenderResult,
@@ -54,11 +57,16 @@ export class HeldFiles {
   ): Set<string> {
     const plan = planHolds(this.holds, { failed, skipped, templatesId, now: Date.now() });
     const heldTemplates = new Set(plan.holds.map((h) => h.template));
-    for (const [template, ids] of Object.entries(result.usedBy)) {
-      const before = heldTemplates.has(template) ? (this.used.get(template) ?? []) : [];
-      this.used.set(template, new Set([...before, ...ids]));
+    // Nothing held, now or before, and the same lists as last pass (the render worker
+    // resends them only when they change): `used` already is what this would rebuild.
+    const unchanged = heldTemplates.size === 0 && this.lastLists !== undefined && this.lastLists.usedBy === result.usedBy;
+    if (!unchanged) {
+      for (const [template, ids] of Object.entries(result.usedBy)) {
+        const before = heldTemplates.has(template) ? (this.used.get(template) ?? []) : [];
+        this.used.set(template, new Set([...before, ...ids]));
+      }
+      for (const template of this.used.keys()) if (!(template in result.usedBy) && !heldTemplates.has(template)) this.used.delete(template);
     }
-    for (const template of this.used.keys()) if (!(template in result.usedBy) && !heldTemplates.has(template)) this.used.delete(template);
     this.errors.clear();
     for (const f of failed) if (!this.errors.has(f.output)) this.errors.set(f.output, f.error);
 
@@ -74,8 +82,10 @@ export class HeldFiles {
       if (isCostly(f.error.code)) this.inputs.set(f.template, new Map([...(this.used.get(f.template) ?? [])].map((id) => [id, answers.get(id)])));
     }
 
+    if (unchanged && this.lastLists!.dependencies === result.dependencies) return this.lastLists!.keep;
     const keep = new Set(result.dependencies.map((q) => q.id));
     for (const template of heldTemplates) for (const id of this.used.get(template) ?? []) keep.add(id);
+    this.lastLists = heldTemplates.size === 0 ? { usedBy: result.usedBy, dependencies: result.dependencies, keep } : undefined;
     return keep;
   }
 

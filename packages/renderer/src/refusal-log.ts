@@ -16,6 +16,8 @@ const same = (a: Refusal, b: Refusal) =>
  */
 export class RefusalLog {
   private readonly byQuery = new Map<string, Refusal[]>();
+  private reportedFor: ReadonlyArray<{ id: string }> | undefined;
+  private dependencyIds: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly log: {
@@ -47,7 +49,7 @@ export class RefusalLog {
 
   /** Forgets queries no template uses any more. */
   retain(queryIds: Iterable<string>): void {
-    const keep = new Set(queryIds);
+    const keep = queryIds instanceof Set ? (queryIds as ReadonlySet<string>) : new Set(queryIds);
     for (const id of this.byQuery.keys()) if (!keep.has(id)) this.byQuery.delete(id);
   }
 
@@ -71,7 +73,10 @@ export class RefusalLog {
    * field kind, and answers the state file's fields (written with the pass's outcome).
    */
   report(dependencies: ReadonlyArray<{ id: string }>, gauge: Gauge<'field'>): { refused: Refusal[]; refusedTotal: number } {
-    this.retain(dependencies.map((q) => q.id));
+    // The same list as last pass (the render worker sends it only when it changes): its id set is reused.
+    if (dependencies !== this.reportedFor) this.dependencyIds = new Set(dependencies.map((q) => q.id));
+    this.reportedFor = dependencies;
+    this.retain(this.dependencyIds);
     const counts = this.countsByField();
     for (const kind of FIELD_KINDS) gauge.set({ field: kind }, counts.get(kind) ?? 0);
     return this.snapshot();

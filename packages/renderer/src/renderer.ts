@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import { ChangeTimes } from './change-times.js';
 import { HeldFiles } from './held-files.js';
 import { applyTotalCap, withHeldOutputs } from './held.js';
-import { reportServiceCounts, serviceCounts } from './service-instances.js';
+import { ServiceCounts } from './service-instances.js';
 import { TEXTFILE_FAMILIES, type RendererMetrics } from './metrics.js';
 import type { Query } from './queries.js';
 import { Quiescence } from './quiescence.js';
@@ -76,6 +76,9 @@ export class Renderer {
   private readonly changes: ChangeTimes;
   private readonly textfile: TextfileWriter;
   private readonly output: RenderedOutput;
+  private readonly serviceCounts: ServiceCounts;
+  /** The watched set and its sorted ids, for the manifest: recomputed only when `HeldFiles.settle` returns a new set. */
+  private kept: { set: ReadonlySet<string>; ids: string[] } | undefined;
   private heldRetryTimer: NodeJS.Timeout | undefined;
   /** The agent's `limits.http_max_conns_per_client`, once known (from /v1/agent/self). */
   consulConnectionLimit: number | undefined;
@@ -83,6 +86,7 @@ export class Renderer {
   constructor(private readonly o: RendererOptions) {
     this.quiet = new Quiescence(() => this.request(), { minMs: o.waitMinMs, maxMs: o.waitMaxMs, leading: o.waitLeading ?? false });
     this.changes = new ChangeTimes(o.metrics);
+    this.serviceCounts = new ServiceCounts(o.metrics.serviceInstances);
     this.output = new RenderedOutput(join(o.sharedDir, 'rendered'), o.keepVersions);
     this.textfile = new TextfileWriter({
       sharedDir: o.sharedDir,
@@ -201,7 +205,7 @@ export class Renderer {
       const renderedAt = Date.now();
       this.watches.ensure(result.dependencies);
       if (this.o.refusals) Object.assign(state.state, this.o.refusals.report(result.dependencies, metrics.refused));
-      reportServiceCounts(metrics.serviceInstances, serviceCounts(result.dependencies, this.watches.answers));
+      this.serviceCounts.report(result.dependencies, this.watches.answers);
       metrics.watches.set(this.watches.size);
       this.checkConnectionBudget();
       metrics.waiting.set(result.missing.length);
@@ -217,10 +221,11 @@ export class Renderer {
       }
       const capped = applyTotalCap(result.files, this.o.limits.maxTotalBytes);
       const keep = this.held.settle(result, [...result.failed, ...capped.failed], skip, templates.id, this.watches.answers);
-      this.watches.retain([...keep].map((id) => ({ id })));
+      this.watches.retain(keep);
       metrics.watches.set(this.watches.size);
       this.scheduleHeldRetry();
-      const ids = [...keep].sort();
+      if (this.kept?.set !== keep) this.kept = { set: keep, ids: [...keep].sort() };
+      const ids = this.kept.ids;
       const out = withHeldOutputs(capped.files, this.held.list, await this.held.lastGood());
       const release = buildRelease(out.files, ids, templates.id, out.held);
       // The sidecar goes first, so a reader that sees the new `current` finds its times.

@@ -66,7 +66,15 @@ describe('DependencyWatches', () => {
     expect(watches.view.get(web)).toEqual([{ id: 'a' }]);
     expect(watches.view.get(key)).toBe('v');
     expect(changes.sort()).toEqual([web.id, key.id].sort());
-    watches.retain([web]);
+    watches.retain(new Set([web.id]));
+    expect(watches.ids()).toEqual([web.id]);
+    // The list ensured before names `key` again: a watch it dropped since is started again.
+    const list = [web, key];
+    watches.ensure(list);
+    watches.retain(new Set([web.id]));
+    watches.ensure(list);
+    expect(watches.ids().sort()).toEqual([web.id, key.id].sort());
+    watches.retain(new Set([web.id]));
     expect(watches.ids()).toEqual([web.id]);
     expect(watches.view.get(key)).toBeUndefined();
     const before = sources.get(key.id)?.fetches;

@@ -33,6 +33,9 @@ export class DependencyWatches {
   private readonly entries = new Map<string, Entry>();
   private readonly cache = new Map<string, unknown>();
   readonly view: DataView = new MapDataView(this.cache);
+  /** The last list `ensure` went through and the last set `retain` kept: the same objects again need no walk. */
+  private ensured: readonly Query[] | undefined;
+  private retained: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly opts: {
@@ -61,8 +64,10 @@ export class DependencyWatches {
     return [...this.entries.keys()];
   }
 
-  /** Starts a watch for each query not watched yet. */
+  /** Starts a watch for each query not watched yet (the list a pass got last time again: nothing to do). */
   ensure(queries: readonly Query[]): void {
+    if (queries === this.ensured) return;
+    this.ensured = queries;
     for (const query of queries) {
       if (this.entries.has(query.id) || this.opts.signal.aborted) continue;
       const controller = new AbortController();
@@ -89,20 +94,23 @@ export class DependencyWatches {
     }
   }
 
-  /** Stops every watch whose query is not in `keep`, and drops its cached answer. */
-  retain(keep: readonly { id: string }[]): void {
-    const ids = new Set(keep.map((q) => q.id));
+  /** Stops every watch whose query id is not in `keep`, and drops its cached answer (the set kept last time again: nothing to do). */
+  retain(keep: ReadonlySet<string>): void {
+    if (keep === this.retained) return;
+    this.retained = keep;
     for (const [id, entry] of this.entries) {
-      if (ids.has(id)) continue;
+      if (keep.has(id)) continue;
       this.clearHold(entry);
       entry.controller.abort();
       this.entries.delete(id);
       this.cache.delete(id);
+      // A list `ensure` saw may name this query again.
+      this.ensured = undefined;
     }
   }
 
   stop(): void {
-    this.retain([]);
+    this.retain(new Set());
   }
 
   private accept(entry: Entry, value: unknown, index: string | undefined): void {

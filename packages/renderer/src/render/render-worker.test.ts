@@ -35,6 +35,32 @@ describe('RenderWorker', () => {
     const third = await worker.render({ templates, data: { cache }, skip: new Set(['b.cfg.hbs']) });
     expect(third.failed).toEqual([]);
     expect(third.files[0]?.data.toString()).toContain('k399 ');
+    // ... and sends its dependency lists in full (it does not know the old worker's).
+    expect(third.dependencies.map((q) => q.id)).toEqual([big.id]);
+    expect(third.usedBy).toEqual({ 'a.cfg.hbs': [big.id] });
+  }, 20_000);
+
+  it('sends the dependency lists only when they change: the same lists again are the same objects', async () => {
+    worker = new RenderWorker({ render: {}, timeoutMs: 5_000, heapMb: 128 });
+    const other = kvTreeQuery('other');
+    const cache = new Map<string, unknown>([[big.id, keys(2)], [other.id, keys(1)]]);
+    const templates = { id: 't1', files: tree({ 'a.cfg.hbs': '{{#each (tree "big")}}{{key}} {{/each}}' }) };
+    const first = await worker.render({ templates, data: { cache } });
+    cache.set(big.id, keys(3));
+    const second = await worker.render({ templates, data: { cache } });
+    expect(second.files[0]?.data.toString()).toBe('k0 k1 k2 ');
+    expect(second.dependencies).toBe(first.dependencies);
+    expect(second.usedBy).toBe(first.usedBy);
+    // A template that reads one more query: new lists, with both.
+    const wider = { id: 't2', files: tree({ 'a.cfg.hbs': '{{#each (tree "big")}}{{key}} {{/each}}{{#each (tree "other")}}{{key}}{{/each}}' }) };
+    const third = await worker.render({ templates: wider, data: { cache } });
+    expect(third.dependencies).not.toBe(first.dependencies);
+    expect(third.dependencies.map((q) => q.id)).toEqual([big.id, other.id]);
+    expect(third.usedBy).toEqual({ 'a.cfg.hbs': [big.id, other.id] });
+    // Back to the narrower one: new lists again, not the first ones.
+    const fourth = await worker.render({ templates, data: { cache } });
+    expect(fourth.dependencies.map((q) => q.id)).toEqual([big.id]);
+    expect(fourth.usedBy).toEqual({ 'a.cfg.hbs': [big.id] });
   }, 20_000);
 
   it('an output over the cap fails that file with TEMPLATE_OUTPUT_TOO_LARGE while it grows', async () => {

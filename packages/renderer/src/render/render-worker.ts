@@ -5,7 +5,7 @@ import { PipelineError, type VersionFile } from '@api-server/core';
 import type { CatalogFixture } from '../data-view.js';
 import { renderMemoryLimit, renderTimeout } from './limits.js';
 import type { FileFailure, RenderOptions, RenderResult } from './render-tree.js';
-import { fromWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
+import { fromWire, type DependencyLists, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
 import { rendererError } from '../error-codes.js';
 
 /** The render worker's young generation, MB (V8 splits it into semi-spaces). */
@@ -48,6 +48,8 @@ export class RenderWorker {
   private sent = new Map<string, unknown>();
   private templatesId: string | undefined;
   private fixture: CatalogFixture | undefined;
+  /** The dependency lists of the worker's last result: it leaves them out while they stay the same. */
+  private lastLists: DependencyLists | undefined;
   private seq = 0;
   private abort: ((err: Error) => void) | undefined;
   private closed = false;
@@ -101,6 +103,7 @@ export class RenderWorker {
     this.sent = new Map();
     this.templatesId = undefined;
     this.fixture = undefined;
+    this.lastLists = undefined;
     return worker;
   }
 
@@ -159,7 +162,15 @@ export class RenderWorker {
           return;
         }
         done();
-        resolve({ kind: 'done', result: fromWire(msg.result) });
+        try {
+          const result = fromWire(msg.result, this.lastLists);
+          this.lastLists = { dependencies: result.dependencies, usedBy: result.usedBy };
+          resolve({ kind: 'done', result });
+        } catch (err) {
+          // Out of step with the worker (cannot happen while each attempt ends with a result or a new worker): start afresh.
+          this.lost(worker, (err as Error).message);
+          reject(err);
+        }
       };
       const onError = (err: Error) => {
         const oom = (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';

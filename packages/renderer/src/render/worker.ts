@@ -3,7 +3,7 @@ import { bytes } from '@api-server/core/base';
 import type { VersionFile } from '@api-server/core';
 import { fixtureDataView, MapDataView, type DataView } from '../data-view.js';
 import { renderTree } from './render-tree.js';
-import { toWire, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
+import { toWire, type DependencyLists, type RenderRequest, type WorkerInit, type WorkerMessage } from './wire.js';
 
 /**
  * The render worker: keeps the templates and a copy of the answer cache (updated by
@@ -18,6 +18,8 @@ if (!port) throw new Error('render worker: no parent port');
 const cache = new Map<string, unknown>();
 let view: DataView = new MapDataView(cache);
 let templates: VersionFile[] = [];
+/** This worker's previous result's dependency lists (the main thread holds the same). */
+let last: DependencyLists | undefined;
 
 port.on('message', (req: RenderRequest) => {
   if (req.templates) templates = req.templates.files.map((f) => ({ path: f.path, data: bytes(f.data) }));
@@ -31,5 +33,6 @@ port.on('message', (req: RenderRequest) => {
   });
   // Rendered outputs move to the main thread without a copy; copied files stay (the worker keeps the tree).
   const transfer = result.files.filter((f) => f.template !== null && f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength).map((f) => f.data.buffer as ArrayBuffer);
-  port.postMessage({ type: 'result', seq: req.seq, result: toWire(result) } satisfies WorkerMessage, transfer);
+  port.postMessage({ type: 'result', seq: req.seq, result: toWire(result, last) } satisfies WorkerMessage, transfer);
+  last = { dependencies: result.dependencies, usedBy: result.usedBy };
 });
