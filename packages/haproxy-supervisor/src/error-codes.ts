@@ -14,7 +14,8 @@ export type SupervisorErrorCode =
   | 'HAPROXY_EXITED'
   | 'HAPROXY_CLI_UNAVAILABLE'
   | 'HAPROXY_CLI_TIMEOUT'
-  | 'HAPROXY_CLI_UNSAFE_COMMAND';
+  | 'HAPROXY_CLI_UNSAFE_COMMAND'
+  | 'HAPROXY_CLI_ANSWER';
 
 /** A PipelineError with one of this package's codes (new code should use it instead of `new PipelineError`). */
 export const supervisorError = errorFor<SupervisorErrorCode>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cliCommand } from './cli.js';
+import { cliCommand, splitAnswers } from './cli.js';
 
 describe('cliCommand', () => {
   it.each([
@@ -15,5 +15,27 @@ describe('cliCommand', () => {
 
   it('sends a safe command (and fails only because nobody listens)', async () => {
     await expect(cliCommand('/nonexistent/admin.sock', 'show info')).rejects.toMatchObject({ code: 'HAPROXY_CLI_UNAVAILABLE' });
+  });
+});
+
+describe('splitAnswers', () => {
+  // Bytes HAProxy 2.6.12 answered on its admin socket to five commands on one line:
+  // weight, state ready, addr (changed), a server that does not exist, weight.
+  const fiveCommands = "\n\nIP changed from '127.0.0.1' to '127.0.0.2', port changed from '9' to '11' by 'stats socket command'\n\nNo such server.\n\n\n";
+
+  it('gives each command its answer', () => {
+    expect(splitAnswers(fiveCommands, 5)).toEqual(['', '', "IP changed from '127.0.0.1' to '127.0.0.2', port changed from '9' to '11' by 'stats socket command'\n", 'No such server.\n', '']);
+    expect(splitAnswers('New server registered.\n\n', 1)).toEqual(['New server registered.\n']);
+    expect(splitAnswers('\n', 1)).toEqual(['']);
+  });
+
+  it('refuses an answer that does not split into exactly one part per command', () => {
+    expect(splitAnswers(fiveCommands, 4)).toBeNull();
+    expect(splitAnswers(fiveCommands, 6)).toBeNull();
+    // An answer holding an empty line of its own: more parts than commands.
+    expect(splitAnswers('first part\n\nsecond part\n\n', 1)).toBeNull();
+    // Cut short (the connection closed mid-answer).
+    expect(splitAnswers('New server regis', 1)).toBeNull();
+    expect(splitAnswers('', 1)).toBeNull();
   });
 });

@@ -53,3 +53,40 @@ export function cliCommand(socketPath: string, commands: string | readonly strin
     });
   });
 }
+
+/**
+ * Sends `commands` on one line (one connection) and returns each command's answer.
+ * HAProxy runs them in order, each whatever the previous one answered. The commands the
+ * runtime path batches (`add server`, `set server`, `enable`/`disable`) end every answer
+ * with an empty line: `set server` answers just that, `add server` a sentence and then
+ * it (verified on 2.6.12). Not every command does (`del server` answers one line with no
+ * empty line after it), so a single command's answer is taken whole. An answer that does
+ * not split into one part per command is HAPROXY_CLI_ANSWER, and the caller takes the
+ * safe path.
+ */
+export async function cliCommands(socketPath: string, commands: readonly string[], opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  const text = await cliCommand(socketPath, commands, opts);
+  if (commands.length === 1) return [text];
+  const answers = splitAnswers(text, commands.length);
+  if (answers) return answers;
+  throw supervisorError('HAPROXY_CLI_ANSWER', `could not tell the answers of ${commands.length} commands apart in what ${socketPath} answered`, {
+    context: { socket: socketPath, commands: commands.length, answer: text.slice(0, 500) },
+  });
+}
+
+/** The answers to `count` commands sent on one line, or null when the text does not split into exactly that many. Pure. */
+export function splitAnswers(text: string, count: number): string[] | null {
+  const out: string[] = [];
+  for (let p = 0; p < text.length; ) {
+    if (text[p] === '\n') {
+      out.push('');
+      p++;
+      continue;
+    }
+    const end = text.indexOf('\n\n', p);
+    if (end < 0) return null;
+    out.push(text.slice(p, end + 1));
+    p = end + 2;
+  }
+  return out.length === count ? out : null;
+}

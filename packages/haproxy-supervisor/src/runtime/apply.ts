@@ -1,13 +1,20 @@
-import { cliCommand } from '../haproxy/cli.js';
+import { cliCommands } from '../haproxy/cli.js';
 import { checkCommand, shown } from './grammar.js';
 import type { ServerChange } from './plan-runtime.js';
 
-/** Sends one command on the admin socket and returns HAProxy's answer. */
-export type AdminCommand = (command: string) => Promise<string>;
+/** Sends commands on the admin socket, on one line, and returns HAProxy's answer to each. */
+export type AdminCommand = (commands: readonly string[]) => Promise<string[]>;
 
 export function adminSocketCommand(socketPath: string): AdminCommand {
-  return (command) => cliCommand(socketPath, command, { timeoutMs: 5000 });
+  return (commands) => cliCommands(socketPath, commands, { timeoutMs: 5000 });
 }
+
+/**
+ * Characters of commands sent on one line: a change's commands go in one connection
+ * (a connection per command was a third of the supervisor's CPU for a health flip), well
+ * under the 16 KB request buffer HAProxy's CLI reads a line into (`tune.bufsize`).
+ */
+const LINE_CHARS = 8 * 1024;
 
 /** A server put in maintenance because the config dropped it; deleted once idle. */
 export interface PendingDeletion {
@@ -57,8 +64,10 @@ const SUCCESS: Array<[RegExp, RegExp]> = [
  * shrinks capacity first: adds, then updates, then removals. A removed server is put
  * in maintenance (no new requests; in-flight ones finish) and deleted later by
  * `sweep` once it holds no connection. A batch with a command outside the grammar is
- * not sent at all; the first refused command stops a batch: either way the caller then
- * takes the checked reload path, which makes HAProxy equal to the config again.
+ * not sent at all. The commands go on as few lines as fit (HAProxy runs every command
+ * of a line, whatever the one before answered); a refused command ends the batch after
+ * its line. Either way the caller then takes the checked reload path, which makes
+ * HAProxy equal to the config again.
  */
 export class RuntimeApplier {
   readonly pending = new Map<string, PendingDeletion>();
@@ -69,11 +78,13 @@ export class RuntimeApplier {
     const steps = this.compile(changes, now);
     if (typeof steps === 'string') return { ok: false, failure: 'unsafe', reason: steps, command: '', answer: '' };
     let commands = 0;
-    for (const step of steps) {
-      step.commit();
-      for (const command of step.commands) {
-        commands++;
-        const answer = (await this.send(command)).trim();
+    for (const group of lines(steps)) {
+      const line = group.flatMap((step) => step.commands);
+      for (const step of group) step.commit();
+      commands += line.length;
+      const answers = await this.send(line);
+      for (const [i, command] of line.entries()) {
+        const answer = (answers[i] ?? '').trim();
         const rule = SUCCESS.find(([cmd]) => cmd.test(command));
         if (rule ? rule[1].test(answer) : answer === '') continue;
         return { ok: false, failure: 'refused', reason: `HAProxy refused "${command}": ${answer || '(no answer)'}`, command, answer };
@@ -107,7 +118,7 @@ export class RuntimeApplier {
   async sweep(timeoutMs: number, now = Date.now()): Promise<SweepResult> {
     const result: SweepResult = { deleted: [], overdue: [], failed: null };
     for (const [key, p] of this.pending) {
-      const answer = (await this.send(`del server ${key}`)).trim();
+      const [answer = ''] = (await this.send([`del server ${key}`])).map((a) => a.trim());
       if (/Server deleted|No such server/i.test(answer)) {
         this.pending.delete(key);
         result.deleted.push(key);
@@ -164,6 +175,22 @@ export class RuntimeApplier {
 export function addServerCommand(id: string, host: string, port: number, args: readonly string[]): string {
   const pool = CONFIG_SERVER_POOL.filter(([kw]) => !args.includes(kw)).flat();
   return [`add server ${id} ${hostPort(host, port)}`, ...args, ...pool].join(' ');
+}
+
+/** Steps in order, grouped into lines of at most {@link LINE_CHARS} characters (a step never split; a longer one goes alone). */
+function lines(steps: readonly Step[]): Step[][] {
+  const out: Step[][] = [];
+  let size = Number.POSITIVE_INFINITY;
+  for (const step of steps) {
+    const chars = step.commands.reduce((n, c) => n + c.length + 2, 0);
+    if (size + chars > LINE_CHARS) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(step);
+    size += chars;
+  }
+  return out;
 }
 
 function hostPort(host: string, port: number): string {

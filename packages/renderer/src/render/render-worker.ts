@@ -122,8 +122,15 @@ export class RenderWorker {
       if (this.fixture !== undefined) req.fixture = null;
       const cache = job.data.cache;
       // Answers are replaced, never mutated, when they change: identity is the delta.
-      for (const [id, value] of cache) if (this.sent.get(id) !== value || !this.sent.has(id)) req.set.push([id, value]);
-      for (const id of this.sent.keys()) if (!cache.has(id)) req.del.push(id);
+      // forEach, not for-of: no entry array and iterator result per answer on every pass
+      // (V8 without TurboFan, as deployed, does not optimize those away; 1,000 answers).
+      const sent = this.sent;
+      cache.forEach((value, id) => {
+        if (sent.get(id) !== value || !sent.has(id)) req.set.push([id, value]);
+      });
+      sent.forEach((_value, id) => {
+        if (!cache.has(id)) req.del.push(id);
+      });
     }
     return req;
   }
