@@ -79,6 +79,19 @@ describe('IterationMemo through renderTree', () => {
     expect(Buffer.from(renderTree(tree({ 'i.hbs': src }), view).files[0]!.data).toString()).toBe('0:a 1:b 2:c. ');
   });
 
+  it('renders an inner loop right when the outer loop variable it reads (@../first) shifts', () => {
+    const src = '{{#each (services)}}{{#each (service name)}}{{#if @../first}}first {{/if}}{{@index}}:{{id}} {{/each}}{{/each}}';
+    const values = catalog({ b: [instance('b', 1)], c: [instance('c', 1)] });
+    const view = new MapDataView(values);
+    const render = () => Buffer.from(renderTree(tree({ 'n.hbs': src }), view).files[0]!.data).toString();
+    expect(render()).toBe('first 0:b-1 0:c-1 ');
+    const [b, c] = values.get(catalogServicesQuery().id) as object[];
+    values.set(healthServiceQuery('a').id, [instance('a', 1)]);
+    values.set(catalogServicesQuery().id, [{ name: 'a', tags: [] }, b, c]);
+    // b's instances are the same objects, but b is no longer the first service.
+    expect(render()).toBe('first 0:a-1 0:b-1 0:c-1 ');
+  });
+
   it('stays off for a tree whose loops read an outer scope (../), and renders it right', () => {
     const src = '{{#each (services)}}{{#each (service name)}}{{../name}}/{{id}} {{/each}}{{/each}}';
     const values = catalog({ a: [instance('a', 1)], b: [instance('b', 1)] });
