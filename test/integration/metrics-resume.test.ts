@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,8 +66,10 @@ describe('metrics resumes exactly across rotations that happened while it was st
   const caughtUp = async (logged: number) => {
     const expected = logged - countedByEarlierRuns;
     await waitFor(async () => (await counted()) === expected, { what: `${expected} requests on :3803`, timeoutMs: 20_000 }).catch((err: Error) => {
-      // What the process said, if it is not answering at all.
-      throw new Error(`${err.message}; metrics ${metrics?.running ? 'running' : `exited ${metrics?.exitCode}`}: ${metrics?.output.slice(-1500)}`);
+      // What the process said, if it is not answering at all, and who listens on the port
+      // (a full run once saw ECONNREFUSED for 20 s on a port the process said it listened on).
+      const listening = spawnSync('ss', ['-ltnpH', `sport = :${ports.logs}`], { encoding: 'utf8' });
+      throw new Error(`${err.message}; metrics ${metrics?.running ? `running (pid ${metrics.pid})` : `exited ${metrics?.exitCode}`}; ss: ${(listening.stdout || listening.stderr || String(listening.error)).trim() || 'nothing listens'}; output: ${metrics?.output.slice(-1500)}`);
     });
     await waitFor(
       async () => {
