@@ -156,7 +156,7 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
   const now = Date.now();
   const aged: { name: string; mtime: number }[] = [];
   for (const name of entries) {
-    const s = lstatSync(join(releases, name), { throwIfNoEntry: false });
+    const s = orUndefined(() => lstatSync(join(releases, name)));
     if (!s) continue;
     aged.push({ name, mtime: s.mtimeMs });
   }
@@ -174,10 +174,15 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
   return removed;
 }
 
+/** A directory listing, or none when it cannot be read: pruning is housekeeping, never a publish's failure. */
 function orEmpty(list: () => string[]): string[] {
+  return orUndefined(list) ?? [];
+}
+
+function orUndefined<T>(read: () => T): T | undefined {
   try {
-    return list();
+    return read();
   } catch {
-    return [];
+    return undefined;
   }
 }
