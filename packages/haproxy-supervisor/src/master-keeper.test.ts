@@ -1,3 +1,4 @@
+import type { ProcTable } from './haproxy/show-proc.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ describe('MasterKeeper', () => {
   });
 
   /** A keeper over fake processes: `starts` answers each start in turn (a Master, or an Error to throw). */
-  function setup(starts: Array<Master | Error>) {
+  function setup(starts: Array<Master | Error>, showProc: MasterProcs['showProc'] = async () => null) {
     const controller = new AbortController();
     const registry = new Registry();
     const metrics = createSupervisorMetrics(registry);
@@ -79,7 +80,7 @@ describe('MasterKeeper', () => {
         return next;
       },
       stop: async (master) => void calls.stop.push(master.pid),
-      showProc: async () => null,
+      showProc,
     };
     const keeper = new MasterKeeper(o, new Serial(), outcomes, () => calls.attached++, { procs, backoff: { initialMs: 1, maxMs: 4, factor: 2 } });
     settle = async () => {
@@ -92,6 +93,27 @@ describe('MasterKeeper', () => {
   }
 
   const startFailed = () => supervisorError('HAPROXY_START_FAILED', 'HAProxy did not start: test');
+
+  it("reports the same master's process table for a second without asking again; a table passed in is kept", async () => {
+    const table = (reloads: number) => ({ master: { pid: 11, reloads, failedReloads: 0 }, workers: [{ pid: 20 + reloads, reloads, uptime: '0d00h00m01s' }] }) as unknown as ProcTable;
+    let asked = 0;
+    const { keeper } = setup([fakeMaster(11)], async () => table(++asked));
+    await keeper.init({ id: 'live-1', dir, files: [] });
+    await until(() => keeper.phase === 'running');
+    // The start asked once; the reports right after reuse that table.
+    expect(asked).toBe(1);
+    expect((await keeper.report()).reloads).toBe(1);
+    expect((await keeper.report()).reloads).toBe(1);
+    expect(asked).toBe(1);
+    // A reload hands the keeper its fresh table: that is what the next reports say.
+    expect((await keeper.report(table(7))).reloads).toBe(7);
+    expect((await keeper.report()).reloads).toBe(7);
+    expect(asked).toBe(1);
+    // A second later the master is asked again.
+    await new Promise((r) => setTimeout(r, 1050));
+    expect((await keeper.report()).reloads).toBe(2);
+    expect(asked).toBe(2);
+  });
 
   it('starts from live/current at init; after failed starts it retries with backoff until one runs', async () => {
     const m = fakeMaster(11);

@@ -22,6 +22,9 @@ type KeeperState =
   | { phase: 'stopping'; master: Master | null }
   | { phase: 'stopped' };
 
+/** How long a `show proc` table stands for the state file (worker uptimes and exits show at most this late). */
+const PROC_TABLE_MAX_AGE_MS = 1000;
+
 /** 0.25 s doubling to 30 s, with jitter (core backoffDelay). */
 const RESTART_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000, factor: 2 };
 
@@ -43,6 +46,8 @@ const HAPROXY: MasterProcs = { adopt: adoptMaster, start: startMaster, stop: sto
  */
 export class MasterKeeper {
   private state: KeeperState = { phase: 'down' };
+  /** The last `show proc` table and the master that answered it. */
+  private lastTable: { pid: number; at: number; table: ProcTable } | undefined;
   private readonly procs: MasterProcs;
   private readonly backoff: BackoffOptions;
 
@@ -67,9 +72,23 @@ export class MasterKeeper {
     return 'master' in this.state ? this.state.master : null;
   }
 
-  /** The state file's `haproxy` block; `show proc` is asked when no table is given. */
+  /**
+   * The state file's `haproxy` block; `show proc` is asked when no table is given, unless
+   * the same master answered it less than {@link PROC_TABLE_MAX_AGE_MS} ago. Every change
+   * writes the block, and a connection to the master socket per change was ~5% of the
+   * supervisor's CPU for a health flip; what changes the table (a reload, a start) passes
+   * the fresh one, which is kept.
+   */
   async report(table?: ProcTable | null): Promise<HaproxyBlock> {
-    return haproxyState(this, table === undefined ? await this.procs.showProc(this.o.paths.masterSocket) : table);
+    const pid = this.master?.pid;
+    if (table === undefined) {
+      const last = this.lastTable;
+      const fresh = last !== undefined && last.pid === pid && Date.now() - last.at < PROC_TABLE_MAX_AGE_MS;
+      table = fresh ? last.table : await this.procs.showProc(this.o.paths.masterSocket);
+      if (fresh) return haproxyState(this, table);
+    }
+    this.lastTable = pid !== undefined && table ? { pid, at: Date.now(), table } : undefined;
+    return haproxyState(this, table);
   }
 
   /** At start: adopt the master a killed supervisor left behind, else start one from `live` (none: wait for a version). */
