@@ -39,7 +39,12 @@ export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]
   }
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (the tests' `waitFor` too). */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes (the tests' `waitFor` too).
+ * The timeout's message carries the error of the last check only if that check threw: an
+ * early error followed by answers that did not satisfy the check (a server not up yet, then
+ * a wrong count) would otherwise be reported as the cause.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
@@ -50,6 +55,7 @@ export async function waitFor<T>(
     try {
       const value = await check();
       if (value) return value;
+      lastErr = undefined;
     } catch (err) {
       lastErr = err;
     }

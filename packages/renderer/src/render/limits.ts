@@ -55,8 +55,10 @@ export function guardEach(hb: typeof Handlebars, maxChars: number, onOver: (char
     if (!options || typeof options.fn !== 'function') return each.call(this, context, options);
     let total = 0;
     const inner = options.fn;
-    const fn = Object.assign(function (this: unknown, ...args: unknown[]) {
-      const out = (inner as (...a: unknown[]) => string).apply(this, args);
+    // Two named parameters, not `...args`: `each` calls its body with (item, {data, blockParams}),
+    // and a rest array per iteration was garbage on every pass (V8 without TurboFan, as deployed).
+    const fn = Object.assign(function (this: unknown, item: unknown, opts: unknown) {
+      const out = (inner as (item: unknown, opts: unknown) => string).call(this, item, opts);
       total += out.length;
       if (total > maxChars) onOver(total);
       return out;
