@@ -90,7 +90,8 @@ describe('renderer render limits and per-file isolation', () => {
       timeoutMs: 30_000,
     });
     expect((await rendered('70-huge.cfg')).length).toBe(27 * 35 + '\n# huge\n'.length);
-    expect((await state()).status).toBe('ok');
+    // The state file is written after the version is published: read it once it has caught up.
+    await waitFor(async () => (await state()).status === 'ok', { what: 'renderer state ok after the first render', timeoutMs: 10_000 });
   });
 
   it('a runaway loop and a ~1 GB output are each held at their last good output with a clear error; the rest goes on', async () => {
