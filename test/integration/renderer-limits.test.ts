@@ -29,7 +29,9 @@ describe('renderer render limits and per-file isolation', () => {
   const FILES = {
     '50-web.cfg.hbs': 'backend web\n{{#each (service "web")}}  server {{id}} {{address}}:{{port}}\n{{/each}}',
     '60-loop.cfg.hbs': `${each(4, '')}# loop over {{len (tree "big")}} keys\n`,
-    '70-huge.cfg.hbs': `${each(3, 'x'.repeat(35))}\n# huge\n`,
+    // 350 characters an iteration: the 32 MB cap is reached after ~100,000 iterations, well within the
+    // 3 s budget even on a loaded machine (with 35, ~1,000,000 took 1.5-2 s alone and now and then over 3 s in full runs).
+    '70-huge.cfg.hbs': `${each(3, 'x'.repeat(350))}\n# huge\n`,
   };
   const templates = (extra: Record<string, string> = {}) =>
     publishVersion({ root: join(shared, 'templates') }, Object.entries({ ...FILES, ...extra }).map(([path, text]) => ({ path, data: Buffer.from(text) })));
@@ -89,7 +91,7 @@ describe('renderer render limits and per-file isolation', () => {
       what: 'first render',
       timeoutMs: 30_000,
     });
-    expect((await rendered('70-huge.cfg')).length).toBe(27 * 35 + '\n# huge\n'.length);
+    expect((await rendered('70-huge.cfg')).length).toBe(27 * 350 + '\n# huge\n'.length);
     // The state file is written after the version is published: read it once it has caught up.
     await waitFor(async () => (await state()).status === 'ok', { what: 'renderer state ok after the first render', timeoutMs: 10_000 });
   });
