@@ -161,7 +161,11 @@ export class Pipeline {
         return ok(bodies) ? bodies : undefined;
       },
       { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 100, what: opts.what ?? `routing for ${host}` },
-    );
+    ).catch((err: Error) => {
+      // What each stage last said: a pipeline that never routed is diagnosed from its components' output.
+      const said = Object.entries(this.components).map(([name, proc]) => `--- ${name} (${proc.running ? 'running' : `exited ${proc.exitCode}`}):\n${proc.output.slice(-1500)}`);
+      throw new Error(`${err.message}\n${said.join('\n')}`);
+    });
   }
 
   /** A stage's state file, checked against its schema (core `stateSchemas`): every test reading one asserts the contract. */
