@@ -63,11 +63,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   return true;
 }
 
-/** The file's bytes, or undefined when it cannot be read (missing, a directory). */
-function readIfExists(path: string): Buffer | undefined {
+/** What `read` returns, or undefined when it throws (a missing file, a directory that cannot be listed). */
+export function orUndefined<T>(read: () => T): T | undefined {
   try {
-    return readFileSync(path);
+    return read();
   } catch {
     return undefined;
   }
+}
+
+/** The file's bytes, or undefined when it cannot be read (missing, a directory). */
+export function readIfExists(path: string): Buffer | undefined {
+  return orUndefined(() => readFileSync(path));
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomic-file.js';
+import { readIfExists, writeFileAtomic } from './atomic-file.js';
 
 /**
  * Where the convergence time goes: the renderer notes when it first saw each Consul
@@ -72,13 +71,9 @@ export async function writeChangeRecord(root: string, record: ChangeRecord): Pro
 
 /** The sidecar if it belongs to `version`, else null (missing, unreadable, malformed or another version's). */
 export async function readChangeRecord(root: string, version: string): Promise<ChangeRecord | null> {
-  let text: string;
-  try {
-    // Sync on purpose (atomic-file.ts says why).
-    text = readFileSync(join(root, CHANGES_FILE), 'utf8');
-  } catch {
-    return null;
-  }
+  // Sync on purpose (atomic-file.ts says why).
+  const text = readIfExists(join(root, CHANGES_FILE))?.toString('utf8');
+  if (text === undefined) return null;
   try {
     const parsed = recordSchema.safeParse(JSON.parse(text));
     return parsed.success && parsed.data.version === version ? parsed.data : null;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fsyncDir, writeFileSynced } from './atomic-file.js';
+import { fsyncDir, orUndefined, writeFileSynced } from './atomic-file.js';
 import { coreError } from './errors.js';
 
 /** One file of a version: a path relative to the version root, and its bytes. */
@@ -152,7 +152,8 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
   const keep = store.keep ?? 5;
   const grace = store.pruneGraceMs ?? DEFAULT_GRACE_MS;
   const releases = join(store.root, 'releases');
-  const entries = orEmpty(() => readdirSync(releases));
+  // Pruning is housekeeping, never a publish's failure: what cannot be listed or stat'ed is left alone.
+  const entries = orUndefined(() => readdirSync(releases)) ?? [];
   const now = Date.now();
   const aged: { name: string; mtime: number }[] = [];
   for (const name of entries) {
@@ -172,17 +173,4 @@ async function prune(store: VersionStore, currentId: string): Promise<string[]> 
     rmSync(join(releases, t.name), { recursive: true, force: true });
   }
   return removed;
-}
-
-/** A directory listing, or none when it cannot be read: pruning is housekeeping, never a publish's failure. */
-function orEmpty(list: () => string[]): string[] {
-  return orUndefined(list) ?? [];
-}
-
-function orUndefined<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
-  }
 }

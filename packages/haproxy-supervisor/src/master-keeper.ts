@@ -81,12 +81,10 @@ export class MasterKeeper {
    */
   async report(table?: ProcTable | null): Promise<HaproxyBlock> {
     const pid = this.master?.pid;
-    if (table === undefined) {
-      const last = this.lastTable;
-      const fresh = last !== undefined && last.pid === pid && Date.now() - last.at < PROC_TABLE_MAX_AGE_MS;
-      table = fresh ? last.table : await this.procs.showProc(this.o.paths.masterSocket);
-      if (fresh) return haproxyState(this, table);
-    }
+    const last = this.lastTable;
+    if (table === undefined && last !== undefined && last.pid === pid && Date.now() - last.at < PROC_TABLE_MAX_AGE_MS) return haproxyState(this, last.table);
+    // null (given on stop) is "no table", not "ask".
+    if (table === undefined) table = await this.procs.showProc(this.o.paths.masterSocket);
     this.lastTable = pid !== undefined && table ? { pid, at: Date.now(), table } : undefined;
     return haproxyState(this, table);
   }

@@ -48,8 +48,7 @@ export class RefusalLog {
   }
 
   /** Forgets queries no template uses any more. */
-  retain(queryIds: Iterable<string>): void {
-    const keep = queryIds instanceof Set ? (queryIds as ReadonlySet<string>) : new Set(queryIds);
+  retain(keep: ReadonlySet<string>): void {
     for (const id of this.byQuery.keys()) if (!keep.has(id)) this.byQuery.delete(id);
   }
 
