@@ -49,7 +49,8 @@ describe('fileSections', () => {
     // A small seeded generator: a failure names its step and is the same on every run.
     let seed = 42;
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-    const pieces = ['backend', 'listen', 'frontend', ' ', '\t', '\n', '\r\n', 'x', '#', '  server a 10.0.0.1:80\n', 'backend b9\n', '.if defined(A)\n', '.endif\n', 'defaults\n', '\u2028'];
+    // Multi-byte characters too: versions are compared as bytes, and runs kept by byte offset.
+    const pieces = ['backend', 'listen', 'frontend', ' ', '\t', '\n', '\r\n', 'x', '#', '  server a 10.0.0.1:80\n', 'backend b9\n', '.if defined(A)\n', '.endif\n', 'defaults\n', '\u2028', 'é', '😀', '\u00a0'];
     let text = config(8);
     for (let step = 0; step < 400; step++) {
       const at = random(text.length + 1);
@@ -57,7 +58,24 @@ describe('fileSections', () => {
       if (op === 0) text = text.slice(0, at) + pieces[random(pieces.length)] + text.slice(at);
       else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + random(12));
       else text = random(2) ? text + pieces[random(pieces.length)] : text.slice(0, Math.max(0, text.length - random(10)));
-      expect(fileSections(file(text, 'fuzz.cfg')), `step ${step}`).toEqual(parseConfigText('fuzz.cfg', text));
+      // What the bytes decode to: an edit may split a surrogate pair, which UTF-8 cannot carry.
+      expect(fileSections(file(text, 'fuzz.cfg')), `step ${step}`).toEqual(parseConfigText('fuzz.cfg', Buffer.from(text, 'utf8').toString('utf8')));
+    }
+  });
+
+  it('stays equal to a whole-file parse of the decoded text when the bytes are not valid UTF-8', () => {
+    const text = config(6, { extra: '  # caf\u00e9\n' });
+    const bad = (at: number) => {
+      const data = Buffer.from(text, 'utf8');
+      return Buffer.concat([data.subarray(0, at), Buffer.from([0xff, 0xc3]), data.subarray(at)]);
+    };
+    // A bad sequence decodes to U+FFFD (3 bytes): offsets taken from the decoded text would
+    // put every later section a few bytes off, and a change at the very start of one (its
+    // header broken) would then look like the unchanged tail.
+    const broken = Buffer.from(text.replace('backend b2', 'bXckend b2'), 'utf8');
+    const brokenBad = Buffer.concat([broken.subarray(0, text.indexOf('backend b1') + 20), Buffer.from([0xff, 0xc3]), broken.subarray(text.indexOf('backend b1') + 20)]);
+    for (const data of [Buffer.from(text), bad(text.indexOf('backend b3') + 20), bad(text.indexOf('backend b4') + 20), Buffer.from(config(6, { skip: [2, 1], extra: '  # caf\u00e9\n' })), bad(text.indexOf('backend b1') + 20), brokenBad]) {
+      expect(fileSections({ path: 'bad.cfg', data })).toEqual(parseConfigText('bad.cfg', data.toString('utf8')));
     }
   });
 

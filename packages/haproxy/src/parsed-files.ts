@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { bytes, type VersionFile } from '@api-server/core';
 import { configFiles, hasConditionals, parseConfigText, SECTION_KINDS, type ConfigLine, type Section, type ServerLine } from './sections.js';
 
@@ -20,7 +21,7 @@ export function parseSections(files: readonly VersionFile[]): Section[] {
 export function fileSections(file: VersionFile): Section[] {
   const hit = parsedFiles.get(file.data);
   if (hit?.path === file.path) return hit.sections;
-  const sections = chunkedParse(file.path, bytes(file.data).toString('utf8'));
+  const sections = chunkedParse(file.path, bytes(file.data));
   parsedFiles.set(file.data, { path: file.path, sections });
   return sections;
 }
@@ -44,6 +45,10 @@ interface Chunk {
   relative: Section[];
   /** Line breaks in the chunk's text: where the next chunk starts. */
   newlines: number;
+  /** Its length in UTF-8 bytes: where the next chunk starts in the file's bytes. */
+  bytes: number;
+  /** It has an `.if` line: a file is conditional when one of its chunks is (see recut). */
+  conditional: boolean;
   /**
    * Its last few placements in one file, by first line: an unmoved section is returned
    * as the same objects, and so is one moved back to where it was (a server that flaps
@@ -71,7 +76,7 @@ const sourceOf = new WeakMap<Section, Chunk>();
  */
 const HEADER = new RegExp(`\n[^\\S\n]*(?:${[...SECTION_KINDS].join('|')})(?=\\s|$)`, 'g');
 
-/** A chunk where it sits in one version of a file: its text is `text.slice(start, end)`, its first line `line` (0-based). */
+/** A chunk where it sits in one version of a file: its bytes are `data.subarray(start, end)`, its first line `line` (0-based). */
 interface Run {
   chunk: Chunk;
   start: number;
@@ -86,55 +91,80 @@ interface Run {
  * chunks (those after it moved by the lines the change added or removed), so only the
  * text between them is cut and looked up. At 1,000 x 10 cutting, hashing and looking up
  * all 1,000 sections per change was ~5 ms of the supervisor's CPU.
+ *
+ * Kept and compared as bytes, and only the changed middle is decoded: decoding a whole
+ * 600 KB version into a string (V8's large-object space, a full GC's work to free) and
+ * scanning it for `.if` cost ~2.5 ms of a 1,000 x 10 change, GC included.
  */
-const lastRuns = new Map<string, { text: string; conditional: boolean; runs: readonly Run[] }>();
+const lastRuns = new Map<string, { data: Buffer; conditional: boolean; runs: readonly Run[] }>();
 
-function chunkedParse(file: string, text: string): Section[] {
-  // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
-  const conditional = hasConditionals(text);
-  const before = lastRuns.get(file);
-  const runs = before && before.conditional === conditional ? recut(file, conditional, before.text, before.runs, text) : cut(file, conditional, text, 0, text.length, 0);
-  lastRuns.set(file, { text, conditional, runs });
+function chunkedParse(file: string, data: Buffer): Section[] {
+  // Byte offsets follow the decoded chunks' lengths only for valid UTF-8: a file with a
+  // bad sequence (decoded as U+FFFD) is parsed whole, every time.
+  const utf8 = isUtf8(data);
+  const before = utf8 ? lastRuns.get(file) : undefined;
+  const parsed = (before && recut(file, before.data, before.runs, before.conditional, data)) ?? whole(file, data);
   if (young[0].size + young[1].size > GENERATION) {
     old = young;
     young = [new Map(), new Map()];
   }
   const out: Section[] = [];
-  for (const run of runs) for (const section of run.sections) out.push(section);
+  for (const run of parsed.runs) for (const section of run.sections) out.push(section);
+  if (utf8) lastRuns.set(file, { data, ...parsed });
+  else lastRuns.delete(file);
   return out;
 }
 
-/** Runs of `text` from `from` (a section start) to `to` (a section start or the end), the first at line `line`. */
-function cut(file: string, conditional: boolean, text: string, from: number, to: number, line: number): Run[] {
+/** Every run of a file, decoded whole. */
+function whole(file: string, data: Buffer): { conditional: boolean; runs: readonly Run[] } {
+  const text = data.toString('utf8');
+  // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
+  const conditional = hasConditionals(text);
+  return { conditional, runs: cut(file, conditional, text, 0, 0) };
+}
+
+/**
+ * The runs of `text`, a whole run sequence or the changed middle of a file (it starts at a
+ * section start and ends at one or at the file's end), the first at byte `at` and line
+ * `line` of the file.
+ */
+function cut(file: string, conditional: boolean, text: string, at: number, line: number): Run[] {
   const runs: Run[] = [];
-  let start = from;
+  let start = 0;
   const flush = (end: number) => {
     if (end <= start) return;
     const c = chunk(conditional, text.slice(start, end));
-    runs.push({ chunk: c, start, end, line, sections: place(c, file, line) });
+    runs.push({ chunk: c, start: at, end: at + c.bytes, line, sections: place(c, file, line) });
     line += c.newlines;
+    at += c.bytes;
     start = end;
   };
-  // A header match starts at the newline before it: search from the one before `from`.
-  HEADER.lastIndex = Math.max(0, from - 1);
-  for (let m = HEADER.exec(text); m && m.index + 1 < to; m = HEADER.exec(text)) flush(m.index + 1);
-  flush(to);
+  // A header match starts at the newline before it; the text's own start is a run's start.
+  HEADER.lastIndex = 0;
+  for (let m = HEADER.exec(text); m; m = HEADER.exec(text)) flush(m.index + 1);
+  flush(text.length);
   return runs;
 }
 
 /**
- * The runs of `text`, the next version of `prev` (whose runs are `runs`): runs wholly in
- * the common prefix and suffix are kept, the text between is cut again. A run's bounds
- * are headers, and a header is decided by its newline, its line's leading blanks, the
- * keyword and the character after it. So a prefix run is kept only when the next run
- * also ends before the first difference (its header is then unchanged, even a keyword
- * at the very end of the old text, which a longer new text may extend), and a suffix
- * run only when the newline before it lies in the unchanged tail.
+ * The runs of `data`, the next version of `prev` (whose runs are `runs`): runs wholly in
+ * the common prefix and suffix are kept, the bytes between are decoded and cut again. A
+ * run's bounds are headers, and a header is decided by its newline, its line's leading
+ * blanks, the keyword and the character after it. So a prefix run is kept only when the
+ * next run also ends before the first difference (its header is then unchanged, even a
+ * keyword at the very end of the old text, which a longer new text may extend), and a
+ * suffix run only when the newline before it lies in the unchanged tail. Kept runs start
+ * and end at a newline, so the cut never splits a UTF-8 sequence.
+ *
+ * `.if` blocks change how a whole file parses, so each chunk notes whether it has an
+ * `.if` line, and the new version has one when a kept run or the middle does (such a
+ * line, `^\s*\.if`, cannot begin in one run and end in the next: every run but the
+ * file's first starts at a header line). Undefined (parse it whole) when that changes.
  */
-function recut(file: string, conditional: boolean, prev: string, runs: readonly Run[], text: string): readonly Run[] {
-  const prefix = commonPrefix(prev, text);
-  if (prefix === prev.length && prefix === text.length) return runs;
-  const suffix = commonSuffix(prev, text, prefix);
+function recut(file: string, prev: Buffer, runs: readonly Run[], conditional: boolean, data: Buffer): { conditional: boolean; runs: readonly Run[] } | undefined {
+  const prefix = commonPrefix(prev, data);
+  if (prefix === prev.length && prefix === data.length) return { conditional, runs };
+  const suffix = commonSuffix(prev, data, prefix);
   // Prefix: the runs that end before the first difference, less the last of them.
   let head = 0;
   while (head < runs.length && runs[head]!.end < prefix) head++;
@@ -143,38 +173,48 @@ function recut(file: string, conditional: boolean, prev: string, runs: readonly 
   const tailFrom = prev.length - suffix;
   let tail = runs.length;
   while (tail > head && runs[tail - 1]!.start - 1 >= tailFrom) tail--;
-  const shift = text.length - prev.length;
+  const shift = data.length - prev.length;
   const from = head < runs.length ? runs[head]!.start : prev.length;
-  const to = tail < runs.length ? runs[tail]!.start + shift : text.length;
+  const to = tail < runs.length ? runs[tail]!.start + shift : data.length;
+  const middleText = data.toString('utf8', from, to);
+  const nowConditional = hasConditionals(middleText) || (conditional && keptConditional(runs, head, tail));
+  if (nowConditional !== conditional) return undefined;
   const fromLine = head < runs.length ? runs[head]!.line : 0;
-  const middle = cut(file, conditional, text, from, to, fromLine);
+  const middle = cut(file, conditional, middleText, from, fromLine);
   let line = fromLine;
   for (const r of middle) line += r.chunk.newlines;
   const moved = tail < runs.length ? line - runs[tail]!.line : 0;
   // Literals, not spreads of `r`: an object spread was 2 ms a change at 1,000 x 10.
   const after = runs.slice(tail).map((r): Run => ({ chunk: r.chunk, start: r.start + shift, end: r.end + shift, line: r.line + moved, sections: moved === 0 ? r.sections : place(r.chunk, file, r.line + moved) }));
-  return [...runs.slice(0, head), ...middle, ...after];
+  return { conditional, runs: [...runs.slice(0, head), ...middle, ...after] };
 }
 
-/** Length of the longest common prefix (binary search over native string comparisons). */
-function commonPrefix(a: string, b: string): number {
+/** Whether a run before `head` or from `tail` on has an `.if` line. */
+function keptConditional(runs: readonly Run[], head: number, tail: number): boolean {
+  for (let i = 0; i < head; i++) if (runs[i]!.chunk.conditional) return true;
+  for (let i = tail; i < runs.length; i++) if (runs[i]!.chunk.conditional) return true;
+  return false;
+}
+
+/** Length of the longest common prefix (binary search over native byte comparisons). */
+function commonPrefix(a: Buffer, b: Buffer): number {
   let lo = 0;
   let hi = Math.min(a.length, b.length);
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
-    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid;
+    if (a.compare(b, lo, mid, lo, mid) === 0) lo = mid;
     else hi = mid - 1;
   }
   return lo;
 }
 
 /** Length of the longest common suffix not overlapping a common prefix of `prefix`. */
-function commonSuffix(a: string, b: string, prefix: number): number {
+function commonSuffix(a: Buffer, b: Buffer, prefix: number): number {
   let lo = 0;
   let hi = Math.min(a.length, b.length) - prefix;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
-    if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid;
+    if (a.compare(b, b.length - mid, b.length - lo, a.length - mid, a.length - lo) === 0) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -191,7 +231,7 @@ function chunk(conditional: boolean, text: string): Chunk {
     else {
       // A copy: parsed words and lines slice it, not the file.
       const own = Buffer.from(text, 'utf8').toString('utf8');
-      hit = { text: own, relative: parseConfigText('', own, conditional), newlines: own.split('\n').length - 1, placed: null };
+      hit = { text: own, relative: parseConfigText('', own, conditional), newlines: own.split('\n').length - 1, bytes: Buffer.byteLength(own, 'utf8'), conditional: hasConditionals(own), placed: null };
     }
     young[index].set(hit.text, hit);
   }

@@ -89,7 +89,8 @@ export function parseConfigText(file: string, text: string, conditional = hasCon
 
 /** Whether a file uses `.if` blocks: then its server lines stay in the body (see parseConfigText). */
 export function hasConditionals(text: string): boolean {
-  return /^\s*\.if\b/m.test(text);
+  // The plain search first: most files have no `.if` at all, and it is ~10x the regex's speed.
+  return text.includes('.if') && /^\s*\.if\b/m.test(text);
 }
 
 /** The files `haproxy -f <dir>` loads, in the order it loads them. */
