@@ -12,7 +12,7 @@
  * BENCH_LOG (file for the components' logs),
  * BENCH_NODE_OPTIONS (NODE_OPTIONS for the renderer, the supervisor and s3-sync; `deployed`: each its manifest's NODE_OPTIONS and node flags),
  * BENCH_IDLE_S (5: idle CPU measured first, subtracted for "less idle"), BENCH_CPU (user|system: one part of the CPU time only),
- * BENCH_LOG_LEVEL (info), COMPONENT_NODE_ARGS (node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof),
+ * BENCH_LOG_LEVEL (info), COMPONENT_NODE_ARGS (node flags, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; COMPONENT_NODE_ARGS_ONLY=renderer: that component's only),
  * BENCH_S3 (1: the template comes through s3rver and s3-sync, so its RSS and CPU are measured too; 0: written to templates/).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

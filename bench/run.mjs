@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
-const all = ['pipeline', 'reload', 'convergence', 'renderer-scale', 'renderer-checks', 'log-shipper', 'log-ring', 'log-delivery', 'metrics', 'metrics-kill', 'validate', 'registrator', 'peers'];
+const all = ['pipeline', 'reload', 'convergence', 'supervisor-change', 'renderer-scale', 'renderer-checks', 'log-shipper', 'log-ring', 'log-delivery', 'metrics', 'metrics-kill', 'validate', 'registrator', 'peers'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of wanted) {

@@ -20,8 +20,11 @@ export class ComponentProcess {
 
   start(): this {
     this.exitCode = null;
-    // COMPONENT_NODE_ARGS: flags Node refuses in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench).
-    const nodeArgs = [...this.nodeArgs, ...(process.env.COMPONENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    // COMPONENT_NODE_ARGS: flags Node refuses in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench),
+    // for every component or, with COMPONENT_NODE_ARGS_ONLY=<pkg>, for that one (a profiler slows what it watches).
+    const only = process.env.COMPONENT_NODE_ARGS_ONLY;
+    const extra = !only || only === this.pkg ? (process.env.COMPONENT_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
+    const nodeArgs = [...this.nodeArgs, ...extra];
     this.proc = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'packages', this.pkg, 'dist/main.js')], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
