@@ -160,9 +160,29 @@ async function cpuMs(pid: number | undefined): Promise<number> {
  * among them, so the sum over processes is what they really hold together.
  */
 async function pssMb(pid: number | undefined): Promise<number> {
+  return (await rollupMb(pid)).pss;
+}
+
+/** smaps_rollup now, MB: Pss, Anonymous (the process's own pages) and the file-backed rest of its Rss. */
+async function rollupMb(pid: number | undefined): Promise<{ pss: number; anonymous: number; file: number }> {
   const rollup = pid ? await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '') : '';
-  const kb = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
-  return kb ? Math.round(Number(kb) / 1024) : Number.NaN;
+  const mb = (field: string) => {
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : Number.NaN;
+  };
+  return { pss: mb('Pss'), anonymous: mb('Anonymous'), file: mb('Rss') - mb('Anonymous') };
+}
+
+/**
+ * The control plane as a pod's cgroups charge it: each process's anonymous memory, and the
+ * file pages they share (the node binary and libraries, ~38 MB) once, at the largest of
+ * them: a page cache page is charged to one cgroup, not to every process that maps it.
+ */
+async function podMb(pids: Array<number | undefined>): Promise<{ anonymous: number[]; sharedFiles: number; total: number }> {
+  const rollups = await Promise.all(pids.filter((p) => p !== undefined).map((p) => rollupMb(p)));
+  const anonymous = rollups.map((r) => r.anonymous);
+  const sharedFiles = Math.max(...rollups.map((r) => r.file));
+  return { anonymous, sharedFiles, total: anonymous.reduce((a, b) => a + b, 0) + sharedFiles };
 }
 
 /** Peak resident memory of a process (VmHWM), MB; NaN when it is gone. */
@@ -302,6 +322,8 @@ async function main(): Promise<void> {
     console.log(`peak RSS (VmHWM): ${JSON.stringify(peakRss)}`);
     const pss = { rendererMb: await pssMb(procs[0]!.pid), supervisorMb: await pssMb(procs[1]!.pid), s3SyncMb: await pssMb(procs[2]?.pid) };
     console.log(`PSS now (shared pages split among the processes): ${JSON.stringify(pss)}, control plane total ${[pss.rendererMb, pss.supervisorMb, pss.s3SyncMb].filter((v) => !Number.isNaN(v)).reduce((a, b) => a + b, 0)} MB`);
+    const pod = await podMb(procs.map((p) => p.pid));
+    console.log(`as a pod's cgroups charge it now (anonymous per process ${pod.anonymous.join(' + ')} MB, shared file pages once ${pod.sharedFiles} MB): ${pod.total} MB`);
     const runtimeAfter = metricValue(await supMetrics(), 'haproxy_supervisor_updates_total', { method: 'runtime' });
     const all = Object.values(samples).flat();
     const rows = [...ops.map((op) => [op, samples[op]] as const), ['all', all] as const].map(([name, v]) => ({
@@ -325,7 +347,7 @@ async function main(): Promise<void> {
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(
       join(ROOT, 'bench', 'results', 'convergence.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, pss, cpuPerChangeMs, cpuPerChangeNetMs, idleMsPerS, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), services: SERVICES, instances: INSTANCES, changes: CHANGES, reloads: reloadsAfter - reloadsBefore, runtimeUpdates: runtimeAfter - runtimeBefore, timeouts, peakRss, rows, breakdown, pss, pod, cpuPerChangeMs, cpuPerChangeNetMs, idleMsPerS, loadavg: loadavg(), samplesMs: samples, stageSamples: stages }, null, 2)}\n`,
     );
   } finally {
     await probe?.stop();
