@@ -27,11 +27,21 @@ export class ConsulDev {
   ) {}
 
   static async start(opts: { bin?: string; httpPort?: number; nodeName?: string } = {}): Promise<ConsulDev> {
-    const [http, serfLan, serfWan, server] = await freePorts(4);
-    const ports = { http: opts.httpPort ?? http!, serfLan: serfLan!, serfWan: serfWan!, server: server! };
-    const agent = new ConsulDev(opts.bin ?? consulBin(), ports, opts.nodeName ?? 'test-node');
-    await agent.launch();
-    return agent;
+    // The ports are free when picked, but anything on the machine may take one before Consul
+    // binds it (an outgoing connection's ephemeral port, another test's server): a full CI run
+    // once lost a test file to that. Then start over on new ones.
+    for (let attempt = 1; ; attempt++) {
+      const [http, serfLan, serfWan, server] = await freePorts(4);
+      const ports = { http: opts.httpPort ?? http!, serfLan: serfLan!, serfWan: serfWan!, server: server! };
+      const agent = new ConsulDev(opts.bin ?? consulBin(), ports, opts.nodeName ?? 'test-node');
+      try {
+        await agent.launch();
+        return agent;
+      } catch (err) {
+        await agent.destroy();
+        if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   get addr(): string {
