@@ -170,7 +170,8 @@ async function rollupMb(pid: number | undefined): Promise<{ pss: number; anonymo
     const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1];
     return kb ? Math.round(Number(kb) / 1024) : Number.NaN;
   };
-  return { pss: mb('Pss'), anonymous: mb('Anonymous'), file: mb('Rss') - mb('Anonymous') };
+  const anonymous = mb('Anonymous');
+  return { pss: mb('Pss'), anonymous, file: mb('Rss') - anonymous };
 }
 
 /**

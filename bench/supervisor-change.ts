@@ -5,7 +5,9 @@
  * Per change: the section parse (`parseSections`, kept per file as bytes), the policy
  * check, the version id (sha256 of the files) and the runtime plan against the previous
  * version. Mean wall ms per change over BENCH_CHANGES changes after 20 warm-up ones,
- * garbage collection included (it is part of what a change costs). Runs under the
+ * garbage collection included (it is part of what a change costs). First, the CPU of a
+ * version never seen (a start, a new template): the whole parse and the policy check of
+ * that file, and of the same backends as one team file each. Runs under the
  * manifests' node flags (`--no-turbofan --max-semi-space-size=1`; it re-executes itself
  * with them). Run: pnpm build && node --import tsx bench/supervisor-change.ts (writes
  * bench/results/supervisor-change.json). No goal of its own: it locates the supervisor's
@@ -44,6 +46,21 @@ function config(skip: number): Buffer {
 
 const globalFile = { path: '0-haproxy-supervisor.cfg', data: Buffer.from('global\n    maxconn 1000\n') };
 const versions = [config(-1), config(SERVERS >> 1)];
+
+const cpuMs = (fn: () => unknown): number => {
+  const start = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
+/** Parse, then policy check (on the parse it shares), of a version none of whose text was seen yet. */
+const firstSight = (files: Array<{ path: string; data: Buffer }>) => ({ parseCpuMs: Math.round(cpuMs(() => parseSections(files))), policyCpuMs: Math.round(cpuMs(() => checkPolicy(DEFAULT_POLICY, files))) });
+const teamFiles = versions[0]!
+  .toString()
+  .split(/\n(?=backend )/)
+  .slice(1)
+  .map((text, b) => ({ path: `50-team-${b}.cfg`, data: Buffer.from(`# team ${b}\n${text}`) }));
+const cold = { oneFile: firstSight([globalFile, { path: '50-all.cfg', data: Buffer.from(versions[0]!) }]), teamFiles: firstSight([globalFile, ...teamFiles]) };
 const steps = { parseSections: 0, checkPolicy: 0, versionId: 0, planRuntime: 0 };
 const timed = <T>(step: keyof typeof steps, fn: () => T): T => {
   const start = performance.now();
@@ -53,11 +70,11 @@ const timed = <T>(step: keyof typeof steps, fn: () => T): T => {
 };
 
 let previous: Array<{ path: string; data: Buffer }> | undefined;
-const cpuStart = { at: process.cpuUsage() };
+let cpuStart = process.cpuUsage();
 for (let i = 0; i < CHANGES + 20; i++) {
   if (i === 20) {
     for (const k of Object.keys(steps) as Array<keyof typeof steps>) steps[k] = 0;
-    cpuStart.at = process.cpuUsage();
+    cpuStart = process.cpuUsage();
   }
   const files = [globalFile, { path: '50-all.cfg', data: Buffer.from(versions[i % 2]!) }];
   timed('parseSections', () => parseSections(files));
@@ -66,7 +83,7 @@ for (let i = 0; i < CHANGES + 20; i++) {
   if (previous) timed('planRuntime', () => planRuntime(previous!, files));
   previous = files;
 }
-const cpu = process.cpuUsage(cpuStart.at);
+const cpu = process.cpuUsage(cpuStart);
 const perChange = Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Number((v / CHANGES).toFixed(3))]));
 const total = Object.values(steps).reduce((a, b) => a + b, 0) / CHANGES;
 const result = {
@@ -75,11 +92,13 @@ const result = {
   servers: BACKENDS * SERVERS,
   fileKb: Math.round(versions[0]!.length / 1024),
   changes: CHANGES,
+  firstSight: cold,
   msPerChange: perChange,
   totalMsPerChange: Number(total.toFixed(3)),
   cpuMsPerChange: Number(((cpu.user + cpu.system) / 1000 / CHANGES).toFixed(3)),
 };
-console.log(`${BACKENDS} backends x ${SERVERS} servers (${result.fileKb} KB), ${CHANGES} changes, ms per change:\n`);
+console.log(`${BACKENDS} backends x ${SERVERS} servers (${result.fileKb} KB). A version never seen, CPU ms: one file ${JSON.stringify(cold.oneFile)}, one file per backend ${JSON.stringify(cold.teamFiles)}.`);
+console.log(`${CHANGES} changes, ms per change:\n`);
 console.log('| step | ms |\n|---|---:|');
 for (const [k, v] of Object.entries(perChange)) console.log(`| ${k} | ${v} |`);
 console.log(`| **total** (CPU ${result.cpuMsPerChange}) | **${result.totalMsPerChange}** |`);

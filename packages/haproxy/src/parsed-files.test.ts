@@ -39,6 +39,15 @@ describe('fileSections', () => {
     expect(fileSections(file(config(4), '30-y.cfg'))).toEqual(parseConfigText('30-y.cfg', config(4)));
   });
 
+  it('stays equal through flips away from an .if block, and when the block goes or comes back', () => {
+    // A flip in backend b5 is cut again alone: its server lines must still parse as the
+    // file's `.if` in backend b0 says (they stay in the body), not as a plain file's.
+    const cond = '.if defined(X)\n  server c 10.2.0.1:80\n.endif\n';
+    for (const text of [config(8, { extra: cond }), config(8, { extra: cond, skip: [5, 1] }), config(8, { extra: cond }), config(8, { skip: [5, 1] }), config(8, { extra: cond, skip: [5, 1] })]) {
+      expect(fileSections(file(text, 'cond.cfg'))).toEqual(parseConfigText('cond.cfg', text));
+    }
+  });
+
   it('stays equal when a header at the very end stops being one (the next version extends its keyword)', () => {
     for (const text of [config(3) + 'backend', config(3) + 'backendx', config(3) + 'backend', config(3) + 'backend b']) {
       expect(fileSections(file(text, 'end.cfg'))).toEqual(parseConfigText('end.cfg', text));

@@ -96,31 +96,30 @@ interface Run {
  * 600 KB version into a string (V8's large-object space, a full GC's work to free) and
  * scanning it for `.if` cost ~2.5 ms of a 1,000 x 10 change, GC included.
  */
-const lastRuns = new Map<string, { data: Buffer; conditional: boolean; runs: readonly Run[] }>();
+const lastRuns = new Map<string, { data: Buffer; runs: readonly Run[] }>();
 
 function chunkedParse(file: string, data: Buffer): Section[] {
   // Byte offsets follow the decoded chunks' lengths only for valid UTF-8: a file with a
   // bad sequence (decoded as U+FFFD) is parsed whole, every time.
   const utf8 = isUtf8(data);
   const before = utf8 ? lastRuns.get(file) : undefined;
-  const parsed = (before && recut(file, before.data, before.runs, before.conditional, data)) ?? whole(file, data);
+  const runs = (before && recut(file, before.data, before.runs, data)) ?? whole(file, data);
   if (young[0].size + young[1].size > GENERATION) {
     old = young;
     young = [new Map(), new Map()];
   }
   const out: Section[] = [];
-  for (const run of parsed.runs) for (const section of run.sections) out.push(section);
-  if (utf8) lastRuns.set(file, { data, ...parsed });
+  for (const run of runs) for (const section of run.sections) out.push(section);
+  if (utf8) lastRuns.set(file, { data, runs });
   else lastRuns.delete(file);
   return out;
 }
 
 /** Every run of a file, decoded whole. */
-function whole(file: string, data: Buffer): { conditional: boolean; runs: readonly Run[] } {
+function whole(file: string, data: Buffer): readonly Run[] {
   const text = data.toString('utf8');
   // `.if` blocks change what a server line means anywhere in the file (parseConfigText).
-  const conditional = hasConditionals(text);
-  return { conditional, runs: cut(file, conditional, text, 0, 0) };
+  return cut(file, hasConditionals(text), text, 0, 0);
 }
 
 /**
@@ -157,13 +156,14 @@ function cut(file: string, conditional: boolean, text: string, at: number, line:
  * and end at a newline, so the cut never splits a UTF-8 sequence.
  *
  * `.if` blocks change how a whole file parses, so each chunk notes whether it has an
- * `.if` line, and the new version has one when a kept run or the middle does (such a
- * line, `^\s*\.if`, cannot begin in one run and end in the next: every run but the
- * file's first starts at a header line). Undefined (parse it whole) when that changes.
+ * `.if` line: a version has one when one of its runs does (such a line, `^\s*\.if`,
+ * cannot begin in one run and end in the next: every run but the file's first starts at
+ * a header line), the new one when a kept run or the middle does. Undefined (parse it
+ * whole) when that changes.
  */
-function recut(file: string, prev: Buffer, runs: readonly Run[], conditional: boolean, data: Buffer): { conditional: boolean; runs: readonly Run[] } | undefined {
+function recut(file: string, prev: Buffer, runs: readonly Run[], data: Buffer): readonly Run[] | undefined {
   const prefix = commonPrefix(prev, data);
-  if (prefix === prev.length && prefix === data.length) return { conditional, runs };
+  if (prefix === prev.length && prefix === data.length) return runs;
   const suffix = commonSuffix(prev, data, prefix);
   // Prefix: the runs that end before the first difference, less the last of them.
   let head = 0;
@@ -177,8 +177,8 @@ function recut(file: string, prev: Buffer, runs: readonly Run[], conditional: bo
   const from = head < runs.length ? runs[head]!.start : prev.length;
   const to = tail < runs.length ? runs[tail]!.start + shift : data.length;
   const middleText = data.toString('utf8', from, to);
-  const nowConditional = hasConditionals(middleText) || (conditional && keptConditional(runs, head, tail));
-  if (nowConditional !== conditional) return undefined;
+  const conditional = runs.some((r) => r.chunk.conditional);
+  if ((hasConditionals(middleText) || (conditional && keptConditional(runs, head, tail))) !== conditional) return undefined;
   const fromLine = head < runs.length ? runs[head]!.line : 0;
   const middle = cut(file, conditional, middleText, from, fromLine);
   let line = fromLine;
@@ -186,7 +186,7 @@ function recut(file: string, prev: Buffer, runs: readonly Run[], conditional: bo
   const moved = tail < runs.length ? line - runs[tail]!.line : 0;
   // Literals, not spreads of `r`: an object spread was 2 ms a change at 1,000 x 10.
   const after = runs.slice(tail).map((r): Run => ({ chunk: r.chunk, start: r.start + shift, end: r.end + shift, line: r.line + moved, sections: moved === 0 ? r.sections : place(r.chunk, file, r.line + moved) }));
-  return { conditional, runs: [...runs.slice(0, head), ...middle, ...after] };
+  return [...runs.slice(0, head), ...middle, ...after];
 }
 
 /** Whether a run before `head` or from `tail` on has an `.if` line. */
